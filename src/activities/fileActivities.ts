@@ -1,0 +1,152 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable, Transform } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import { DuckDBInstance, withConnection } from '../parquet/duckdb';
+import { analyzeFile, FileAnalysis } from '../parquet/analyzeFile';
+import { DecompressionError, unwrapFile } from '../parquet/unwrap';
+import { validateChunk } from '../parquet/validateChunk';
+import { stageValidRows } from './stageValidRows';
+import { EntryContext, unreadableEntry } from '../domain/entries';
+import { Chunk } from '../domain/chunkPlan';
+import { ObjectVersion, warehouseObjectKey } from '../domain/keys';
+import { SchemaVerdict } from '../domain/schemaCheck';
+import { StatusEntry } from '../domain/statusEntry';
+import { isS3Error } from '../s3';
+
+export interface FileActivityDeps {
+  s3: S3Client;
+  db: DuckDBInstance;
+  /** This worker's own scratch directory. */
+  workDir: string;
+  warehouse: { bucket: string; prefix: string };
+}
+
+export const LOCAL_FILE_MISSING = 'LocalFileMissing';
+export const OBJECT_VERSION_GONE = 'ObjectVersionGone';
+
+export type DownloadResult =
+  | { kind: 'downloaded'; localPath: string; compression: string; bytes: number }
+  | { kind: 'undecodable'; entries: StatusEntry[] };
+
+export interface ChunkResult {
+  entries: StatusEntry[];
+  validRows: number;
+  invalidRows: number;
+  storedKeys: string[];
+}
+
+export interface ProcessChunkInput {
+  fileId: string;
+  readPath: string;
+  verdict: SchemaVerdict;
+  chunk: Chunk;
+  ctx: EntryContext;
+}
+
+const HEARTBEAT_EVERY_BYTES = 8 * 1024 * 1024;
+
+/** Activities that need the file on this worker's disk; they run on the worker-specific task queue. */
+export function createFileActivities(deps: FileActivityDeps) {
+  const fileDir = (fileId: string) => join(deps.workDir, 'files', fileId);
+
+  async function assertLocal(path: string): Promise<void> {
+    try {
+      await stat(path);
+    } catch {
+      throw ApplicationFailure.nonRetryable(`local copy ${path} is gone (worker restarted?)`, LOCAL_FILE_MISSING);
+    }
+  }
+
+  return {
+    /** Streams the object version to local disk, then undoes whole-file gzip/bzip2. */
+    async downloadFile(input: { object: ObjectVersion; fileId: string; ctx: EntryContext }): Promise<DownloadResult> {
+      const { object } = input;
+      const dir = fileDir(input.fileId);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const raw = join(dir, 'raw');
+      let response;
+      try {
+        response = await deps.s3.send(
+          new GetObjectCommand({
+            Bucket: object.bucket,
+            Key: object.key,
+            ...(object.versioned ? { VersionId: object.version } : { IfMatch: `"${object.version}"` }),
+          }),
+          { abortSignal: Context.current().cancellationSignal },
+        );
+      } catch (err) {
+        if (isS3Error(err, 'NoSuchKey', 'NoSuchVersion', 'PreconditionFailed', '412', '404')) {
+          throw ApplicationFailure.nonRetryable(`s3://${object.bucket}/${object.key} version ${object.version} no longer exists`, OBJECT_VERSION_GONE);
+        }
+        throw err;
+      }
+      let bytes = 0;
+      let lastBeat = 0;
+      const meter = new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          bytes += chunk.length;
+          if (bytes - lastBeat >= HEARTBEAT_EVERY_BYTES) {
+            lastBeat = bytes;
+            Context.current().heartbeat({ bytes });
+          }
+          cb(null, chunk);
+        },
+      });
+      await pipeline(response.Body as Readable, meter, createWriteStream(raw));
+      const localPath = join(dir, 'file.parquet');
+      try {
+        const compression = await unwrapFile(raw, localPath);
+        return { kind: 'downloaded', localPath, compression, bytes };
+      } catch (err) {
+        if (!(err instanceof DecompressionError)) throw err;
+        return { kind: 'undecodable', entries: [unreadableEntry(input.ctx, { index: 0, firstRow: 0, rowCount: 0 }, err.message)] };
+      } finally {
+        await rm(raw, { force: true });
+      }
+    },
+
+    async inspectFile(input: { localPath: string; ctx: EntryContext; targetChunkRows: number }): Promise<FileAnalysis> {
+      await assertLocal(input.localPath);
+      return withConnection(deps.db, (conn) => analyzeFile(conn, input.localPath, input.ctx, input.targetChunkRows));
+    },
+
+    /** Validates one chunk and stores its valid rows under deterministic keys (a retry overwrites). */
+    async processChunk(input: ProcessChunkInput): Promise<ChunkResult> {
+      await assertLocal(input.readPath);
+      const { chunk, ctx, verdict } = input;
+      return withConnection(deps.db, async (conn) => {
+        const validation = await validateChunk(conn, input.readPath, verdict, chunk, ctx);
+        Context.current().heartbeat({ chunk: chunk.index, phase: 'validated' });
+        const storedKeys: string[] = [];
+        if (validation.decoded && validation.validRows > 0) {
+          const stageDir = join(fileDir(input.fileId), `stage-${chunk.index}`);
+          const staged = await stageValidRows(conn, input.readPath, verdict, chunk, ctx.environments, stageDir);
+          const parts = new Map<string, number>();
+          for (const file of staged) {
+            const part = parts.get(file.partitionPath) ?? 0;
+            parts.set(file.partitionPath, part + 1);
+            const key = warehouseObjectKey(deps.warehouse.prefix, file.partitionPath, input.fileId, chunk.index, part);
+            const body = createReadStream(file.localPath);
+            const size = (await stat(file.localPath)).size;
+            await deps.s3.send(new PutObjectCommand({ Bucket: deps.warehouse.bucket, Key: key, Body: body, ContentLength: size }));
+            storedKeys.push(key);
+            Context.current().heartbeat({ chunk: chunk.index, phase: 'storing', stored: storedKeys.length });
+          }
+          await rm(stageDir, { recursive: true, force: true });
+        }
+        return { entries: validation.entries, validRows: validation.validRows, invalidRows: validation.invalidRows, storedKeys };
+      });
+    },
+
+    async removeLocalFile(input: { fileId: string }): Promise<void> {
+      await rm(fileDir(input.fileId), { recursive: true, force: true });
+    },
+  };
+}
+
+export type FileActivities = ReturnType<typeof createFileActivities>;

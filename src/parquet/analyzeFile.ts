@@ -1,0 +1,56 @@
+import { stat } from 'node:fs/promises';
+import { DuckDBConnection } from './duckdb';
+import { ParquetFooter, readFooter } from './inspect';
+import { transcodeLzoToUncompressed } from './lzoTranscode';
+import { firstLine } from './validateChunk';
+import { checkEventSchema, SchemaVerdict } from '../domain/schemaCheck';
+import { Chunk, planChunks } from '../domain/chunkPlan';
+import { EntryContext, schemaInvalidEntry, unreadableEntry } from '../domain/entries';
+import { StatusEntry } from '../domain/statusEntry';
+
+export type FileAnalysis =
+  | { kind: 'rejected'; footerRows: number; entries: StatusEntry[] }
+  | { kind: 'ok'; footerRows: number; verdict: SchemaVerdict; chunks: Chunk[]; readPath: string; codecs: string[] };
+
+const WHOLE_FILE: Chunk = { index: 0, firstRow: 0, rowCount: 0 };
+
+export function unreadableFile(ctx: EntryContext, what: string, footerRows = 0): FileAnalysis {
+  return { kind: 'rejected', footerRows, entries: [unreadableEntry(ctx, { ...WHOLE_FILE, rowCount: footerRows }, what)] };
+}
+
+/**
+ * Reads a local, already unwrapped file's footer, checks its schema and plans its chunks.
+ * Bad data never throws: it becomes a rejected analysis with one INVALID_SCHEMA entry.
+ * LZO column chunks, which DuckDB cannot decode, are first transcoded to an uncompressed copy.
+ */
+export async function analyzeFile(conn: DuckDBConnection, path: string, ctx: EntryContext, targetChunkRows: number): Promise<FileAnalysis> {
+  const size = (await stat(path)).size;
+  if (size === 0) return unreadableFile(ctx, 'not a Parquet file: the file is empty');
+  let footer: ParquetFooter;
+  try {
+    footer = await readFooter(conn, path);
+  } catch (err) {
+    return unreadableFile(ctx, `not a readable Parquet file: ${firstLine(err)}`);
+  }
+  const verdict = checkEventSchema(footer.schema);
+  if (!verdict.valid) {
+    return { kind: 'rejected', footerRows: footer.numRows, entries: [schemaInvalidEntry({ ...ctx, warnings: verdict.warnings }, footer.numRows, verdict.problems)] };
+  }
+  let readPath = path;
+  if (footer.codecs.includes('LZO')) {
+    readPath = `${path}.nolzo.parquet`;
+    try {
+      await transcodeLzoToUncompressed(path, readPath);
+    } catch (err) {
+      return unreadableFile({ ...ctx, warnings: verdict.warnings }, `LZO pages could not be decompressed: ${firstLine(err)}`, footer.numRows);
+    }
+  }
+  return {
+    kind: 'ok',
+    footerRows: footer.numRows,
+    verdict,
+    chunks: planChunks(footer.rowGroupRows, targetChunkRows),
+    readPath,
+    codecs: footer.codecs,
+  };
+}

@@ -1,0 +1,42 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { MAGIC_BYTES_NEEDED, OuterCompression, sniffOuterCompression } from '../domain/magic';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const unbzip2: () => Transform = require('unbzip2-stream');
+
+export async function sniffFile(path: string): Promise<OuterCompression> {
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(MAGIC_BYTES_NEEDED);
+    const { bytesRead } = await fh.read(head, 0, MAGIC_BYTES_NEEDED, 0);
+    return sniffOuterCompression(head.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Raised when whole-file decompression fails: bad data, not a transient fault. */
+export class DecompressionError extends Error {}
+
+/**
+ * Moves `raw` to `out`, undoing whole-file gzip or bzip2 recognised by magic bytes,
+ * streaming so memory stays bounded whatever the file size.
+ */
+export async function unwrapFile(raw: string, out: string): Promise<OuterCompression> {
+  const compression = await sniffFile(raw);
+  if (compression === 'none') await rename(raw, out);
+  else await decompressFile(raw, out, compression);
+  return compression;
+}
+
+export async function decompressFile(raw: string, out: string, compression: Exclude<OuterCompression, 'none'>): Promise<void> {
+  const decoder = compression === 'gzip' ? createGunzip() : unbzip2();
+  try {
+    await pipeline(createReadStream(raw), decoder, createWriteStream(out));
+  } catch (err) {
+    throw new DecompressionError(`${compression} decompression failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

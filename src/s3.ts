@@ -1,0 +1,20 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Settings } from './config';
+
+export function createS3Client(settings: Pick<Settings, 'AWS_REGION' | 'S3_ENDPOINT' | 'S3_FORCE_PATH_STYLE'>): S3Client {
+  return new S3Client({
+    region: settings.AWS_REGION,
+    endpoint: settings.S3_ENDPOINT,
+    forcePathStyle: settings.S3_FORCE_PATH_STYLE,
+    // Checksums only where S3 requires them: S3-compatible stores (moto among them)
+    // rebuild streamed, checksummed uploads slowly.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+export function isS3Error(err: unknown, ...names: string[]): boolean {
+  if (!(err instanceof Error)) return false;
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return names.some((n) => err.name === n || String(status) === n);
+}

@@ -1,0 +1,180 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FileActivities, ChunkResult } from '../activities/fileActivities';
+import type { SharedActivities } from '../activities/sharedActivities';
+import type { FileAnalysis } from '../parquet/analyzeFile';
+import type { EntryContext } from '../domain/entries';
+import type { StatusEntry } from '../domain/statusEntry';
+import { fileIdOf } from '../domain/keys';
+import {
+  FileProgressV1,
+  FileWorkflowInputV1,
+  FileWorkflowResultV1,
+  progressQuery,
+  reprocessSignal,
+} from './messages';
+
+/** Settings the workflow reads from its input's `tuning`, with production defaults. */
+const DEFAULT_TUNING = {
+  targetChunkRows: 1_000_000,
+  statusFlushDelayMs: 5_000,
+  /** A worker that has not picked up its queued activity by then is taken as lost. */
+  workerScheduleToStartMs: 60_000,
+  heartbeatTimeoutMs: 30_000,
+  maxWorkerRestarts: 5,
+};
+export type FileWorkflowTuning = typeof DEFAULT_TUNING;
+
+const shared = proxyActivities<SharedActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+function onWorker(taskQueue: string, t: FileWorkflowTuning) {
+  return proxyActivities<FileActivities>({
+    taskQueue,
+    scheduleToStartTimeout: t.workerScheduleToStartMs,
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: t.heartbeatTimeoutMs,
+    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['LocalFileMissing'] },
+  });
+}
+
+/** The worker holding the file is gone: its queue is not served, or the local copy vanished. */
+function isWorkerLost(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure)) return false;
+  const cause = err.cause;
+  if (cause instanceof TimeoutFailure) return true;
+  return cause instanceof ApplicationFailure && cause.type === 'LocalFileMissing';
+}
+
+function isObjectGone(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'ObjectVersionGone';
+}
+
+/**
+ * One object version of a customer's file: download it, validate it chunk by chunk, store
+ * the valid rows and report entries; then stay open for `reprocess` during the window.
+ */
+export async function fileWorkflow(input: FileWorkflowInputV1 & { tuning?: Partial<FileWorkflowTuning> }): Promise<FileWorkflowResultV1> {
+  const tuning: FileWorkflowTuning = { ...DEFAULT_TUNING, ...input.tuning };
+  const fileId = fileIdOf(input.object);
+  let generation = input.generation;
+  let reprocessRequested = false;
+  let progress: FileProgressV1 = freshProgress(generation);
+  let passesDone = input.carried?.passesDone ?? 0;
+
+  setHandler(progressQuery, () => progress);
+  setHandler(reprocessSignal, (req) => {
+    log.info('reprocess requested', { reason: req.reason });
+    reprocessRequested = true;
+  });
+
+  async function report(entries: StatusEntry[]): Promise<void> {
+    await shared.reportEntries({
+      bucket: input.object.bucket,
+      statusPrefix: input.integration.statusPrefix,
+      flushDelayMs: tuning.statusFlushDelayMs,
+      entries: entries.map((entry) => ({ fileName: input.object.key, entry })),
+    });
+  }
+
+  async function runPass(): Promise<void> {
+    const ctx: EntryContext = {
+      fileName: input.object.key,
+      originalCreationTime: input.originalCreationTime,
+      generation,
+      environments: input.integration.environments,
+      warnings: [],
+    };
+    const done = new Map<number, ChunkResult>();
+    let analysis: FileAnalysis | undefined;
+    for (;;) {
+      progress.phase = 'claiming';
+      const worker = onWorker(await shared.claimWorker(), tuning);
+      try {
+        progress.phase = 'downloading';
+        const download = await worker.downloadFile({ object: input.object, fileId, ctx });
+        if (download.kind === 'undecodable') {
+          await report(download.entries);
+          countRows(download.entries);
+          await worker.removeLocalFile({ fileId });
+          return;
+        }
+        progress.phase = 'inspecting';
+        analysis = await worker.inspectFile({ localPath: download.localPath, ctx, targetChunkRows: tuning.targetChunkRows });
+        progress.fileRows = analysis.footerRows;
+        if (analysis.kind === 'rejected') {
+          await report(analysis.entries);
+          countRows(analysis.entries);
+          await worker.removeLocalFile({ fileId });
+          return;
+        }
+        progress.phase = 'validating';
+        progress.chunksTotal = analysis.chunks.length;
+        const chunkCtx: EntryContext = { ...ctx, warnings: analysis.verdict.warnings };
+        for (const chunk of analysis.chunks) {
+          if (done.has(chunk.index)) continue;
+          const result = await worker.processChunk({ fileId, readPath: analysis.readPath, verdict: analysis.verdict, chunk, ctx: chunkCtx });
+          await report(result.entries);
+          done.set(chunk.index, result);
+          progress.chunksDone = done.size;
+          progress.rowsValid += result.validRows;
+          progress.rowsInvalid += result.invalidRows;
+        }
+        await worker.removeLocalFile({ fileId });
+        break;
+      } catch (err) {
+        if (!isWorkerLost(err) || progress.workerRestarts >= tuning.maxWorkerRestarts) throw err;
+        progress.workerRestarts++;
+        log.warn('lost the worker holding the file; starting it again elsewhere', { chunksDone: done.size });
+      }
+    }
+    progress.phase = 'committing';
+    const keys = [...done.values()].flatMap((r) => r.storedKeys);
+    await shared.commitGeneration({ fileId, object: input.object, generation, keys });
+  }
+
+  function countRows(entries: StatusEntry[]): void {
+    for (const e of entries) {
+      if (e.valid) progress.rowsValid += e.numberOfRows;
+      else progress.rowsInvalid += e.numberOfRows;
+    }
+  }
+
+  for (;;) {
+    try {
+      await runPass();
+    } catch (err) {
+      if (!isObjectGone(err)) throw err;
+      log.warn('object version no longer exists; nothing to process', { key: input.object.key });
+      progress.phase = 'done';
+      return { generations: passesDone, last: progress };
+    }
+    passesDone++;
+    progress.phase = 'waiting-for-reprocess';
+    const requested = await condition(() => reprocessRequested, input.reprocessWindowMs);
+    if (!requested) break;
+    reprocessRequested = false;
+    generation++;
+    if (workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof fileWorkflow>({ ...input, generation, carried: { passesDone } });
+    }
+    progress = freshProgress(generation);
+  }
+  progress.phase = 'done';
+  return { generations: passesDone, last: progress };
+}
+
+function freshProgress(generation: number): FileProgressV1 {
+  return { generation, phase: 'claiming', chunksTotal: 0, chunksDone: 0, rowsValid: 0, rowsInvalid: 0, fileRows: null, workerRestarts: 0 };
+}

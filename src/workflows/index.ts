@@ -1,0 +1,2 @@
+export { fileWorkflow } from './fileWorkflow';
+export { statusWorkflow } from './statusWorkflow';

@@ -1,0 +1,77 @@
+/**
+ * Versioned message types shared by the client and the workflows: workflow inputs,
+ * signals and queries. A breaking change adds a new version instead of editing one.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { FileStatusEntry } from '../domain/statusEntry';
+import type { ObjectVersion } from '../domain/keys';
+
+/** What the file workflow needs of its integration until integrations are entities (roadmap 1). */
+export interface InboundIntegrationV1 {
+  integrationId: string;
+  environments: string[];
+  /** Status folder prefix in the same bucket as the file. */
+  statusPrefix: string;
+}
+
+export interface FileWorkflowInputV1 {
+  version: 1;
+  object: ObjectVersion;
+  /** The object version's creation time in epoch ms (the S3 event's eventTime, else LastModified). */
+  originalCreationTime: number;
+  integration: InboundIntegrationV1;
+  /** First generation of this run: 0 for a new file, later ones when a CLI reprocess starts a new run. */
+  generation: number;
+  /** How long the workflow stays open for `reprocess` after a pass, in ms. */
+  reprocessWindowMs: number;
+  /** Carried over by continue-as-new. */
+  carried?: { passesDone: number };
+}
+
+export interface FileProgressV1 {
+  generation: number;
+  phase: 'claiming' | 'downloading' | 'inspecting' | 'validating' | 'committing' | 'reported' | 'waiting-for-reprocess' | 'done';
+  chunksTotal: number;
+  chunksDone: number;
+  rowsValid: number;
+  rowsInvalid: number;
+  /** Row count from the file's footer, when it could be read. */
+  fileRows: number | null;
+  /** Times the file was started again on another worker after losing its worker. */
+  workerRestarts: number;
+}
+
+export interface FileWorkflowResultV1 {
+  generations: number;
+  last: FileProgressV1;
+}
+
+export interface ReprocessRequestV1 {
+  reason?: string;
+}
+
+export const reprocessSignal = defineSignal<[ReprocessRequestV1]>('reprocess');
+export const progressQuery = defineQuery<FileProgressV1>('progress');
+
+export interface StatusWorkflowInputV1 {
+  version: 1;
+  bucket: string;
+  statusPrefix: string;
+  /** Wait this long after the first unreported entry before writing a report. */
+  flushDelayMs: number;
+  /** Carried over by continue-as-new. */
+  carried?: { pending: FileStatusEntry[]; seen: string[]; reportsWritten: number; lastReportMs?: number };
+}
+
+export interface StatusEntriesV1 {
+  entries: FileStatusEntry[];
+}
+
+export interface StatusStateV1 {
+  pendingEntries: number;
+  reportsWritten: number;
+  lastReportKey?: string;
+}
+
+export const statusEntriesSignal = defineSignal<[StatusEntriesV1]>('statusEntries');
+export const statusStateQuery = defineQuery<StatusStateV1>('statusState');

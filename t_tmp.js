@@ -1,0 +1,1 @@
+require('./lib/src/parquet/inspect').readFooter; 
