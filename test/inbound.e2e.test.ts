@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const parquet = require('parquetjs-lite');
+import { startFileWorkflow, requestReprocess } from '../src/client';
+import { objectVersionOf } from '../src/domain/keys';
+import { StatusEntry, rowsIn } from '../src/domain/statusEntry';
+import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
+import { progressQuery } from '../src/workflows/messages';
+import { localTemporal } from './support/temporal';
+import { s3For, sharedMoto, newBucket, putFile, readReports, waitFor, startWorker, RunningWorker, listKeys } from './support/harness';
+import { compressWhole, expectedCounts, GOOD_ENVIRONMENTS, writeEventFile, writeParquet, InnerCodec } from './support/eventFiles';
+
+describe('inbound end to end (dev server + moto)', function () {
+  let env: TestWorkflowEnvironment;
+  let s3: S3Client;
+  let db: DuckDBInstance;
+  let worker: RunningWorker;
+  let bucket: string;
+  let warehouse: string;
+  let dir: string;
+  const taskQueue = `e2e-${process.pid}`;
+
+  before(async function () {
+    this.timeout(180_000);
+    env = await localTemporal();
+    s3 = s3For(await sharedMoto());
+    bucket = await newBucket(s3, 'customer');
+    warehouse = await newBucket(s3, 'warehouse');
+    dir = await mkdtemp(join(tmpdir(), 'fme-e2e-'));
+    db = await openDuckDb({ memoryLimit: '256MB', threads: 2, tempDirectory: dir });
+    worker = await startWorker(env, s3, { taskQueue, warehouseBucket: warehouse });
+  });
+
+  after(async function () {
+    await worker?.stop();
+    db?.closeSync();
+  });
+
+  async function upload(localPath: string, key: string) {
+    const { etag } = await putFile(s3, bucket, key, localPath);
+    return objectVersionOf(bucket, key, undefined, etag);
+  }
+
+  async function processAndCollect(key: string, localPath: string, opts: { statusPrefix: string; chunkRows?: number; expectRows?: number }) {
+    const object = await upload(localPath, key);
+    const started = await startFileWorkflow(env.client, {
+      object,
+      originalCreationTime: 1_700_000_000_000,
+      integration: { integrationId: 'it-1', environments: GOOD_ENVIRONMENTS, statusPrefix: opts.statusPrefix },
+      reprocessWindowMs: 60_000,
+      taskQueue,
+      tuning: { targetChunkRows: opts.chunkRows ?? 1_000_000, statusFlushDelayMs: 300 },
+    });
+    assert.equal(started.started, true);
+    await waitFor('the pass to finish', async () => {
+      const p = await started.handle.query(progressQuery);
+      return p.phase === 'waiting-for-reprocess' ? p : undefined;
+    });
+    const entries = await waitFor('reports covering the file', async () => {
+      const all = (await readReports(s3, bucket, opts.statusPrefix)).flatMap((r) => r.doc[key] ?? []);
+      if (opts.expectRows === undefined) return all.length > 0 ? all : undefined;
+      return rowsIn(all) === opts.expectRows ? all : undefined;
+    });
+    return { object, started, entries };
+  }
+
+  function countsByCodes(entries: StatusEntry[]): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const e of entries) m.set(e.errors.join(','), (m.get(e.errors.join(',')) ?? 0) + e.numberOfRows);
+    return m;
+  }
+
+  it('validates a 3-chunk file, stores valid rows once, reports every code, and ignores a second start', async function () {
+    const n = 30_000;
+    const path = join(dir, 'three-chunks.parquet');
+    await writeEventFile(db, path, n, { rowGroupSize: 10_000 });
+    const key = 'events/2024/three-chunks.snappy.parquet';
+    const { object, started, entries } = await processAndCollect(key, path, { statusPrefix: 'status-3c', chunkRows: 10_000, expectRows: n });
+
+    assert.deepEqual(countsByCodes(entries), expectedCounts(n));
+    const chunks = new Set(entries.map((e) => Math.floor(e.entryId / 16) % 65536));
+    assert.deepEqual([...chunks].sort(), [0, 1, 2]);
+    for (const e of entries) {
+      assert.equal(e.originalCreationTime, 1_700_000_000_000);
+      assert.equal(e.errors.length, e.errorsDetails.length);
+      for (const d of e.errorsDetails) assert.match(d, new RegExp(`rows \\d+-\\d+ of ${key.replace(/\//g, '\\/').replace(/\./g, '\\.')}`));
+    }
+    const envEntry = entries.find((e) => e.errors.join() === 'INVALID_ENVIRONMENT_ID')!;
+    assert.match(envEntry.errorsDetails[0]!, /column environmentId/);
+    assert.match(envEntry.errorsDetails[0]!, /"env-unknown"/);
+
+    // Stored rows: exactly the valid ones, readable by DuckDB and by parquetjs-lite.
+    const validRows = rowsIn(entries, true);
+    const storedKeys = (await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet'));
+    assert.ok(storedKeys.length >= 2);
+    const stored = await downloadAll(storedKeys);
+    const total = await withConnection(db, (c) =>
+      queryObjects(c, `SELECT count(*)::INT AS n, count(DISTINCT "key")::INT AS k FROM read_parquet([${stored.map(sqlString).join(',')}], hive_partitioning = true)`),
+    );
+    assert.equal(total[0]!.n, validRows);
+    assert.equal(total[0]!.k, validRows);
+    const reader = await parquet.ParquetReader.openFile(stored[0]);
+    const cursor = reader.getCursor();
+    const first = await cursor.next();
+    assert.equal(typeof first.key, 'string');
+    assert.equal(typeof first.timestamp, 'bigint');
+    await reader.close();
+
+    // A second start for the same object version is a no-op.
+    const again = await startFileWorkflow(env.client, {
+      object,
+      originalCreationTime: 1_700_000_000_000,
+      integration: { integrationId: 'it-1', environments: GOOD_ENVIRONMENTS, statusPrefix: 'status-3c' },
+      reprocessWindowMs: 60_000,
+      taskQueue,
+    });
+    assert.equal(again.started, false);
+    assert.equal(again.workflowId, started.workflowId);
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = (await readReports(s3, bucket, 'status-3c')).flatMap((r) => r.doc[key] ?? []);
+    assert.equal(rowsIn(after), n);
+
+    // Reprocess: a new generation, every entry warned REPROCESSED, stored rows replaced, not added.
+    await requestReprocess(env.client, object, 'test');
+    const gen1 = await waitFor('the reprocessed report', async () => {
+      const all = (await readReports(s3, bucket, 'status-3c')).flatMap((r) => r.doc[key] ?? []);
+      const g1 = all.filter((e) => e.warnings.includes('REPROCESSED'));
+      return rowsIn(g1) === n ? g1 : undefined;
+    });
+    assert.deepEqual(countsByCodes(gen1), expectedCounts(n));
+    assert.ok(gen1.every((e) => e.entryId >= 2 ** 20));
+    await waitFor('generation 1 committed', async () => {
+      const p = await started.handle.query(progressQuery);
+      return p.generation === 1 && p.phase === 'waiting-for-reprocess' ? p : undefined;
+    });
+    const storedAfter = await downloadAll((await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet')));
+    const totalAfter = await withConnection(db, (c) =>
+      queryObjects(c, `SELECT count(*)::INT AS n FROM read_parquet([${storedAfter.map(sqlString).join(',')}], hive_partitioning = true)`),
+    );
+    assert.equal(totalAfter[0]!.n, validRows);
+    await started.handle.terminate('test done');
+  });
+
+  async function downloadAll(keys: string[]): Promise<string[]> {
+    const out = await mkdtemp(join(dir, 'wh-'));
+    return Promise.all(
+      keys.map(async (k, i) => {
+        const res = await s3.send(new GetObjectCommand({ Bucket: warehouse, Key: k }));
+        const p = join(out, `${i}.parquet`);
+        await writeFile(p, await res.Body!.transformToByteArray());
+        return p;
+      }),
+    );
+  }
+
+  const variants: { name: string; codec: InnerCodec; outer?: 'gzip' | 'bzip2' }[] = [
+    { name: 'inner gzip', codec: 'gzip' },
+    { name: 'inner zstd', codec: 'zstd' },
+    { name: 'outer gzip around snappy', codec: 'snappy', outer: 'gzip' },
+    { name: 'outer bzip2 around uncompressed', codec: 'uncompressed', outer: 'bzip2' },
+  ];
+  for (const v of variants) {
+    it(`reads ${v.name}`, async function () {
+      const n = 2_000;
+      let path = join(dir, `${v.name.replace(/\W+/g, '-')}.parquet`);
+      await writeEventFile(db, path, n, { codec: v.codec });
+      if (v.outer) path = compressWhole(path, v.outer);
+      const key = `in/${v.name.replace(/\W+/g, '-')}.parquet${v.outer ? (v.outer === 'gzip' ? '.gz' : '.bz2') : ''}`;
+      const { entries } = await processAndCollect(key, path, { statusPrefix: `st-${v.name.replace(/\W+/g, '-')}`, expectRows: n });
+      assert.deepEqual(countsByCodes(entries), expectedCounts(n));
+    });
+  }
+
+  it('reports a schema-invalid file and an unreadable file with one INVALID_SCHEMA entry each', async function () {
+    const wrongType = join(dir, 'wrong-type.parquet');
+    await writeParquet(db, wrongType, `SELECT 'env-a' AS environmentId, 'user' AS trafficTypeId, 'x' AS eventTypeId, 'k' AS "key", 1700000000000::BIGINT AS "timestamp", 5::BIGINT AS "value" FROM range(7)`);
+    const bad = await processAndCollect('in/wrong-type.parquet', wrongType, { statusPrefix: 'st-schema', expectRows: 7 });
+    assert.equal(bad.entries.length, 1);
+    assert.equal(bad.entries[0]!.valid, false);
+    assert.deepEqual(bad.entries[0]!.errors, ['INVALID_SCHEMA']);
+    assert.match(bad.entries[0]!.errorsDetails[0]!, /column value: type INT64.* found, Double expected/);
+
+    const garbage = join(dir, 'garbage.parquet');
+    await writeFile(garbage, 'this is not parquet at all');
+    const g = await processAndCollect('in/garbage.parquet', garbage, { statusPrefix: 'st-garbage' });
+    assert.equal(g.entries.length, 1);
+    assert.deepEqual(g.entries[0]!.errors, ['INVALID_SCHEMA']);
+    assert.equal(g.entries[0]!.numberOfRows, 0);
+    assert.match(g.entries[0]!.errorsDetails[0]!, /INVALID_SCHEMA: in\/garbage\.parquet: not a readable Parquet file/);
+  });
+});

@@ -1,0 +1,123 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createS3Client } from '../../src/s3';
+import { openDuckDb, DuckDBInstance } from '../../src/parquet/duckdb';
+import { createIntegrationWorkers, IntegrationWorkers } from '../../src/workerSetup';
+import { startMoto, Moto } from './moto';
+import { workflowBundle } from './temporal';
+import { StatusDocument } from '../../src/domain/statusEntry';
+
+let moto: Promise<Moto> | undefined;
+
+export function sharedMoto(): Promise<Moto> {
+  moto ??= startMoto();
+  return moto;
+}
+
+export async function stopSharedMoto(): Promise<void> {
+  if (!moto) return;
+  const m = await moto;
+  moto = undefined;
+  await m.stop();
+}
+
+export function s3For(m: Moto): S3Client {
+  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+  return createS3Client({ AWS_REGION: 'us-east-1', S3_ENDPOINT: m.endpoint, S3_FORCE_PATH_STYLE: true });
+}
+
+let bucketSeq = 0;
+export async function newBucket(s3: S3Client, stem = 'b'): Promise<string> {
+  const name = `${stem}-${process.pid}-${Date.now().toString(36)}-${bucketSeq++}`.toLowerCase();
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  return name;
+}
+
+export async function putFile(s3: S3Client, bucket: string, key: string, path: string): Promise<{ etag: string }> {
+  const body = await readFile(path);
+  const res = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  return { etag: (res.ETag ?? '').replace(/"/g, '') };
+}
+
+export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    keys.push(...(res.Contents ?? []).map((o) => o.Key!));
+    token = res.NextContinuationToken;
+  } while (token);
+  return keys.sort();
+}
+
+export async function getText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return res.Body!.transformToString();
+}
+
+/** Reads every report under a status prefix. */
+export async function readReports(s3: S3Client, bucket: string, statusPrefix: string): Promise<{ key: string; doc: StatusDocument }[]> {
+  const keys = (await listKeys(s3, bucket, statusPrefix + '/')).filter((k) => k.endsWith('_report.status'));
+  return Promise.all(keys.map(async (key) => ({ key, doc: JSON.parse(await getText(s3, bucket, key)) as StatusDocument })));
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export interface RunningWorker {
+  workers: IntegrationWorkers;
+  db: DuckDBInstance;
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts the integration's workers against a test environment and a moto S3. */
+export async function startWorker(
+  env: TestWorkflowEnvironment,
+  s3: S3Client,
+  opts: { taskQueue: string; warehouseBucket: string; warehousePrefix?: string },
+): Promise<RunningWorker> {
+  const workDir = await mkdtemp(join(tmpdir(), 'fme-test-'));
+  const db = await openDuckDb({ memoryLimit: '512MB', threads: 2, tempDirectory: workDir });
+  const workers = await createIntegrationWorkers({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    client: env.client,
+    s3,
+    db,
+    taskQueue: opts.taskQueue,
+    workDir,
+    warehouse: { bucket: opts.warehouseBucket, prefix: opts.warehousePrefix ?? 'events' },
+    maxConcurrentChunks: 2,
+    workflowBundle: await workflowBundle(),
+  });
+  const done = workers.run();
+  return {
+    workers,
+    db,
+    done,
+    async stop() {
+      workers.shutdown();
+      await done;
+      db.closeSync();
+    },
+  };
+}
