@@ -13,7 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createS3Client } from '../../src/s3';
 import { openDuckDb, DuckDBInstance } from '../../src/parquet/duckdb';
 import { createIntegrationWorkers, IntegrationWorkers } from '../../src/workerSetup';
-import { startMoto, Moto } from './moto';
+import { startMoto, Moto } from '../../src/dev/moto';
 import { workflowBundle } from './temporal';
 import { StatusDocument } from '../../src/domain/statusEntry';
 

@@ -1,9 +1,5 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../src/dev/venv';
 
-export const PROJECT_ROOT = resolve(__dirname, '..', '..', '..');
-export const VENV_BIN = join(PROJECT_ROOT, '.venv', 'bin');
-export const TEMPORAL_CLI = join(VENV_BIN, 'temporal');
-export const TEMPORAL_TEST_SERVER = join(VENV_BIN, 'temporal-test-server');
-export const MOTO_SERVER = join(VENV_BIN, 'moto_server');
-export const VENV_PYTHON = join(VENV_BIN, 'python');
+export { TEMPORAL_CLI, TEMPORAL_TEST_SERVER, VENV_PYTHON, PROJECT_ROOT } from '../../src/dev/venv';
 export const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures');

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { MOTO_SERVER } from './paths';
+import { MOTO_SERVER } from './venv';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,8 +19,8 @@ export interface Moto {
 }
 
 /** A real moto server (S3 and SNS) on a free local port. */
-export async function startMoto(): Promise<Moto> {
-  const port = await freePort();
+export async function startMoto(opts: { port?: number } = {}): Promise<Moto> {
+  const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
