@@ -45,7 +45,8 @@ function onWorker(taskQueue: string, t: FileWorkflowTuning) {
     scheduleToStartTimeout: t.workerScheduleToStartMs,
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: t.heartbeatTimeoutMs,
-    retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['LocalFileMissing'] },
+    // No attempt limit: S3 faults are retried until they pass; a lost worker is caught by the timeouts.
+    retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['LocalFileMissing', 'ObjectVersionGone'] },
   });
 }
 

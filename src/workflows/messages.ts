@@ -59,6 +59,8 @@ export interface StatusWorkflowInputV1 {
   statusPrefix: string;
   /** Wait this long after the first unreported entry before writing a report. */
   flushDelayMs: number;
+  /** Continue-as-new after this many reports even when history is still small (tests; default: history size decides). */
+  reportsPerRun?: number;
   /** Carried over by continue-as-new. */
   carried?: { pending: FileStatusEntry[]; seen: string[]; reportsWritten: number; lastReportMs?: number };
 }

@@ -24,6 +24,7 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
   const pending: FileStatusEntry[] = [...(input.carried?.pending ?? [])];
   const seen = new RecentTriplets(DEDUP_CAPACITY, input.carried?.seen);
   let reportsWritten = input.carried?.reportsWritten ?? 0;
+  let reportsThisRun = 0;
   let lastReportMs = input.carried?.lastReportMs;
   let lastReportKey: string | undefined;
 
@@ -40,9 +41,11 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
     lastReportKey = reportKeyOf(input.statusPrefix, new Date(lastReportMs));
     await activities.writeStatusReport({ bucket: input.bucket, key: lastReportKey, document: toStatusDocument(batch) });
     reportsWritten++;
+    reportsThisRun++;
 
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    const runFull = input.reportsPerRun !== undefined && reportsThisRun >= input.reportsPerRun;
+    if (runFull || info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof statusWorkflow>({
         ...input,

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { S3Client } from '@aws-sdk/client-s3';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createSharedActivities } from '../src/activities/sharedActivities';
+import { statusWorkflowIdOf } from '../src/domain/keys';
+import { FileStatusEntry, StatusEntry } from '../src/domain/statusEntry';
+import { statusEntriesSignal, statusStateQuery, StatusWorkflowInputV1 } from '../src/workflows/messages';
+import type { statusWorkflow } from '../src/workflows/statusWorkflow';
+import { timeSkippingTemporal, workflowBundle } from './support/temporal';
+import { newBucket, readReports, s3For, sharedMoto } from './support/harness';
+
+function entry(fileName: string, entryId: number, rows = 10, valid = true): FileStatusEntry {
+  const e: StatusEntry = {
+    originalCreationTime: 1_700_000_000_000,
+    entryId,
+    valid,
+    numberOfRows: rows,
+    errors: valid ? [] : ['INVALID_TIMESTAMP'],
+    errorsDetails: valid ? [] : ['INVALID_TIMESTAMP: column timestamp, ...'],
+    warnings: [],
+  };
+  return { fileName, entry: e };
+}
+
+describe('status workflow (time-skipping test server + moto)', function () {
+  let env: TestWorkflowEnvironment;
+  let s3: S3Client;
+  let worker: Worker;
+  let running: Promise<void>;
+  let bucket: string;
+  const taskQueue = `status-${process.pid}`;
+
+  before(async function () {
+    this.timeout(120_000);
+    env = await timeSkippingTemporal();
+    s3 = s3For(await sharedMoto());
+    bucket = await newBucket(s3, 'status');
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createSharedActivities({ s3, client: env.client, taskQueue, workerTaskQueue: 'unused', warehouse: { bucket, prefix: 'wh' } }),
+    });
+    running = worker.run();
+  });
+
+  after(async function () {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  async function signal(prefix: string, entries: FileStatusEntry[], extra: Partial<StatusWorkflowInputV1> = {}) {
+    const input: StatusWorkflowInputV1 = { version: 1, bucket, statusPrefix: prefix, flushDelayMs: 30_000, ...extra };
+    return env.client.workflow.signalWithStart<typeof statusWorkflow, [{ entries: FileStatusEntry[] }]>('statusWorkflow', {
+      workflowId: statusWorkflowIdOf(bucket, prefix),
+      taskQueue,
+      args: [input],
+      signal: statusEntriesSignal,
+      signalArgs: [{ entries }],
+    });
+  }
+
+  async function reportsSettled(prefix: string, count: number) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const reports = await readReports(s3, bucket, prefix);
+      if (reports.length >= count) return reports;
+      if (Date.now() > deadline) throw new Error(`expected ${count} reports under ${prefix}, found ${reports.length}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('waits the flush interval, then writes one report of the new entries at the contract path', async function () {
+    const handle = await signal('flush/st', [entry('a.parquet', 0), entry('b.parquet', 1, 5, false)]);
+    await env.sleep(10_000);
+    assert.equal((await readReports(s3, bucket, 'flush/st')).length, 0, 'no report before the flush interval');
+    await env.sleep(25_000);
+    const [report] = await reportsSettled('flush/st', 1);
+    assert.match(report!.key, /^flush\/st\/\d{4}-\d{2}-\d{2}\/\d{2}-\d{2}-\d{2}\.\d{3}\.UTC_report\.status$/);
+    assert.deepEqual(Object.keys(report!.doc), ['a.parquet', 'b.parquet']);
+    assert.deepEqual(report!.doc['b.parquet'], [entry('b.parquet', 1, 5, false).entry]);
+    assert.deepEqual(Object.keys(report!.doc['a.parquet']![0]!), [
+      'originalCreationTime', 'entryId', 'valid', 'numberOfRows', 'errors', 'errorsDetails', 'warnings',
+    ]);
+    const state = await handle.query(statusStateQuery);
+    assert.equal(state.reportsWritten, 1);
+    assert.equal(state.pendingEntries, 0);
+  });
+
+  it('drops redelivered entries and writes nothing when nothing is new', async function () {
+    await signal('dedup', [entry('f.parquet', 0), entry('f.parquet', 16)]);
+    await signal('dedup', [entry('f.parquet', 0)]); // redelivered before the report
+    await env.sleep(31_000);
+    const first = await reportsSettled('dedup', 1);
+    assert.equal(first[0]!.doc['f.parquet']!.length, 2);
+
+    const handle = await signal('dedup', [entry('f.parquet', 16), entry('f.parquet', 0)]); // redelivered after
+    await env.sleep(61_000);
+    assert.equal((await readReports(s3, bucket, 'dedup')).length, 1, 'no report for redelivered entries only');
+    assert.equal((await handle.query(statusStateQuery)).reportsWritten, 1);
+
+    await signal('dedup', [entry('f.parquet', 32), entry('f.parquet', 0)]);
+    await env.sleep(31_000);
+    const reports = await reportsSettled('dedup', 2);
+    const second = reports.find((r) => r.key !== first[0]!.key)!;
+    assert.deepEqual(second.doc['f.parquet']!.map((e) => e.entryId), [32]);
+  });
+
+  it('continues as new carrying its duplicate filter, and never reuses a report key', async function () {
+    const prefix = 'can';
+    const handle = await signal(prefix, [entry('g.parquet', 0)], { reportsPerRun: 1 });
+    const firstRun = (await handle.describe()).runId;
+    await env.sleep(31_000);
+    await reportsSettled(prefix, 1);
+    await signal(prefix, [entry('g.parquet', 0), entry('g.parquet', 16)]);
+    await env.sleep(31_000);
+    const reports = await reportsSettled(prefix, 2);
+    assert.notEqual((await handle.describe()).runId, firstRun, 'a new run after continue-as-new');
+    const all = reports.flatMap((r) => r.doc['g.parquet']!.map((e) => e.entryId)).sort((a, b) => a - b);
+    assert.deepEqual(all, [0, 16], 'entry 0 was not reported twice across runs');
+    assert.equal(new Set(reports.map((r) => r.key)).size, reports.length);
+    assert.equal((await handle.query(statusStateQuery)).reportsWritten, 2);
+  });
+});
