@@ -10,6 +10,7 @@ import { analyzeFile, FileAnalysis } from '../parquet/analyzeFile';
 import { DecompressionError, unwrapFile } from '../parquet/unwrap';
 import { validateChunk } from '../parquet/validateChunk';
 import { stageValidRows } from './stageValidRows';
+import { whileHeartbeating } from './heartbeat';
 import { EntryContext, unreadableEntry } from '../domain/entries';
 import { Chunk } from '../domain/chunkPlan';
 import { ObjectVersion, warehouseObjectKey } from '../domain/keys';
@@ -46,8 +47,6 @@ export interface ProcessChunkInput {
   chunk: Chunk;
   ctx: EntryContext;
 }
-
-const HEARTBEAT_EVERY_BYTES = 8 * 1024 * 1024;
 
 /** Activities that need the file on this worker's disk; they run on the worker-specific task queue. */
 export function createFileActivities(deps: FileActivityDeps) {
@@ -86,21 +85,21 @@ export function createFileActivities(deps: FileActivityDeps) {
         throw err;
       }
       let bytes = 0;
-      let lastBeat = 0;
       const meter = new Transform({
         transform(chunk: Buffer, _e, cb) {
           bytes += chunk.length;
-          if (bytes - lastBeat >= HEARTBEAT_EVERY_BYTES) {
-            lastBeat = bytes;
-            Context.current().heartbeat({ bytes });
-          }
           cb(null, chunk);
         },
       });
-      await pipeline(response.Body as Readable, meter, createWriteStream(raw));
       const localPath = join(dir, 'file.parquet');
       try {
-        const compression = await unwrapFile(raw, localPath);
+        const compression = await whileHeartbeating(
+          () => ({ phase: 'downloading', bytes }),
+          async () => {
+            await pipeline(response.Body as Readable, meter, createWriteStream(raw));
+            return unwrapFile(raw, localPath);
+          },
+        );
         return { kind: 'downloaded', localPath, compression, bytes };
       } catch (err) {
         if (!(err instanceof DecompressionError)) throw err;
@@ -112,17 +111,21 @@ export function createFileActivities(deps: FileActivityDeps) {
 
     async inspectFile(input: { localPath: string; ctx: EntryContext; targetChunkRows: number }): Promise<FileAnalysis> {
       await assertLocal(input.localPath);
-      return withConnection(deps.db, (conn) => analyzeFile(conn, input.localPath, input.ctx, input.targetChunkRows));
+      return whileHeartbeating(
+        () => ({ phase: 'inspecting' }),
+        () => withConnection(deps.db, (conn) => analyzeFile(conn, input.localPath, input.ctx, input.targetChunkRows)),
+      );
     },
 
     /** Validates one chunk and stores its valid rows under deterministic keys (a retry overwrites). */
     async processChunk(input: ProcessChunkInput): Promise<ChunkResult> {
       await assertLocal(input.readPath);
       const { chunk, ctx, verdict } = input;
-      return withConnection(deps.db, async (conn) => {
+      const storedKeys: string[] = [];
+      let phase = 'validating';
+      return whileHeartbeating(() => ({ chunk: chunk.index, phase, stored: storedKeys.length }), () => withConnection(deps.db, async (conn) => {
         const validation = await validateChunk(conn, input.readPath, verdict, chunk, ctx);
-        Context.current().heartbeat({ chunk: chunk.index, phase: 'validated' });
-        const storedKeys: string[] = [];
+        phase = 'storing';
         if (validation.decoded && validation.validRows > 0) {
           const stageDir = join(fileDir(input.fileId), `stage-${chunk.index}`);
           const staged = await stageValidRows(conn, input.readPath, verdict, chunk, ctx.environments, stageDir);
@@ -135,12 +138,11 @@ export function createFileActivities(deps: FileActivityDeps) {
             const size = (await stat(file.localPath)).size;
             await deps.s3.send(new PutObjectCommand({ Bucket: deps.warehouse.bucket, Key: key, Body: body, ContentLength: size }));
             storedKeys.push(key);
-            Context.current().heartbeat({ chunk: chunk.index, phase: 'storing', stored: storedKeys.length });
           }
           await rm(stageDir, { recursive: true, force: true });
         }
         return { entries: validation.entries, validRows: validation.validRows, invalidRows: validation.invalidRows, storedKeys };
-      });
+      }));
     },
 
     async removeLocalFile(input: { fileId: string }): Promise<void> {

@@ -2,7 +2,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { stopLocalTemporal } from './temporal';
 import { stopSharedMoto } from './harness';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
