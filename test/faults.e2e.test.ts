@@ -12,6 +12,7 @@ import { DuckDBInstance, openDuckDb } from '../src/parquet/duckdb';
 import { progressQuery } from '../src/workflows/messages';
 import type { Moto } from '../src/dev/moto';
 import { localTemporal } from './support/temporal';
+import { maybeRecordHistory } from './support/histories';
 import { PROJECT_ROOT } from './support/paths';
 import { listKeys, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
 import { expectedCounts, GOOD_ENVIRONMENTS, writeEventFile } from './support/eventFiles';
@@ -125,6 +126,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     const stored = (await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet'));
     const chunksStored = new Set(stored.map((k) => k.match(/-c(\d+)-p\d+\.parquet$/)![1]));
     assert.equal(chunksStored.size, 30);
+    await maybeRecordHistory(env.address, handle, 'fileWorkflow-worker-killed');
     await handle.terminate('test done');
   });
 
@@ -162,6 +164,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     });
     assert.deepEqual(countsByCodes(entries), expectedCounts(n));
     assert.ok((await listKeys(s3, warehouse, 'events/')).length > 0);
+    await maybeRecordHistory(env.address, handle, 'fileWorkflow-s3-errors-retried');
     await handle.terminate('test done');
   });
 });

@@ -12,6 +12,8 @@ import { StatusEntry, rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { progressQuery } from '../src/workflows/messages';
 import { localTemporal } from './support/temporal';
+import { maybeRecordHistory } from './support/histories';
+import { statusWorkflowIdOf } from '../src/domain/keys';
 import { s3For, sharedMoto, newBucket, putFile, readReports, waitFor, startWorker, RunningWorker, listKeys } from './support/harness';
 import { compressWhole, expectedCounts, GOOD_ENVIRONMENTS, writeEventFile, writeParquet, InnerCodec } from './support/eventFiles';
 
@@ -143,6 +145,8 @@ describe('inbound end to end (dev server + moto)', function () {
       queryObjects(c, `SELECT count(*)::INT AS n FROM read_parquet([${storedAfter.map(sqlString).join(',')}], hive_partitioning = true)`),
     );
     assert.equal(totalAfter[0]!.n, validRows);
+    await maybeRecordHistory(env.address, started.handle, 'fileWorkflow-3-chunks-reprocessed');
+    await maybeRecordHistory(env.address, env.client.workflow.getHandle(statusWorkflowIdOf(bucket, 'status-3c')), 'statusWorkflow-3-chunks-reprocessed');
     await started.handle.terminate('test done');
   });
 
@@ -184,6 +188,7 @@ describe('inbound end to end (dev server + moto)', function () {
     assert.equal(bad.entries[0]!.valid, false);
     assert.deepEqual(bad.entries[0]!.errors, ['INVALID_SCHEMA']);
     assert.match(bad.entries[0]!.errorsDetails[0]!, /column value: type INT64.* found, Double expected/);
+    await maybeRecordHistory(env.address, bad.started.handle, 'fileWorkflow-schema-invalid');
 
     const garbage = join(dir, 'garbage.parquet');
     await writeFile(garbage, 'this is not parquet at all');

@@ -9,6 +9,7 @@ import { statusEntriesSignal, statusStateQuery, StatusWorkflowInputV1 } from '..
 import type { statusWorkflow } from '../src/workflows/statusWorkflow';
 import { timeSkippingTemporal, workflowBundle } from './support/temporal';
 import { newBucket, readReports, s3For, sharedMoto } from './support/harness';
+import { maybeRecordHistory } from './support/histories';
 
 function entry(fileName: string, entryId: number, rows = 10, valid = true): FileStatusEntry {
   const e: StatusEntry = {
@@ -122,5 +123,7 @@ describe('status workflow (time-skipping test server + moto)', function () {
     assert.deepEqual(all, [0, 16], 'entry 0 was not reported twice across runs');
     assert.equal(new Set(reports.map((r) => r.key)).size, reports.length);
     assert.equal((await handle.query(statusStateQuery)).reportsWritten, 2);
+    await maybeRecordHistory(env.address, handle, 'statusWorkflow-continued-as-new', firstRun);
+    await maybeRecordHistory(env.address, handle, 'statusWorkflow-after-continue-as-new');
   });
 });
