@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBConnection } from './duckdb';
 import { ParquetFooter, readFooter } from './inspect';
 import { transcodeLzoToUncompressed } from './lzoTranscode';
@@ -21,16 +22,23 @@ export function unreadableFile(ctx: EntryContext, what: string, footerRows = 0):
 /**
  * Reads a local, already unwrapped file's footer, checks its schema and plans its chunks.
  * Bad data never throws: it becomes a rejected analysis with one INVALID_SCHEMA entry.
- * LZO column chunks, which DuckDB cannot decode, are first transcoded to an uncompressed copy.
+ * LZO column chunks, which DuckDB cannot decode, are first transcoded to an uncompressed copy
+ * in `scratchDir` (the input file is never written to or beside, unless that is the scratch dir).
  */
-export async function analyzeFile(conn: DuckDBConnection, path: string, ctx: EntryContext, targetChunkRows: number): Promise<FileAnalysis> {
+export async function analyzeFile(
+  conn: DuckDBConnection,
+  path: string,
+  ctx: EntryContext,
+  targetChunkRows: number,
+  scratchDir: string = dirname(path),
+): Promise<FileAnalysis> {
   const size = (await stat(path)).size;
   if (size === 0) return unreadableFile(ctx, 'not a Parquet file: the file is empty');
   let footer: ParquetFooter;
   try {
     footer = await readFooter(conn, path);
   } catch (err) {
-    return unreadableFile(ctx, `not a readable Parquet file: ${firstLine(err)}`);
+    return unreadableFile(ctx, `not a readable Parquet file: ${firstLine(err, path, ctx.fileName)}`);
   }
   const verdict = checkEventSchema(footer.schema);
   if (!verdict.valid) {
@@ -38,11 +46,11 @@ export async function analyzeFile(conn: DuckDBConnection, path: string, ctx: Ent
   }
   let readPath = path;
   if (footer.codecs.includes('LZO')) {
-    readPath = `${path}.nolzo.parquet`;
+    readPath = join(scratchDir, `${basename(path)}.nolzo.parquet`);
     try {
       await transcodeLzoToUncompressed(path, readPath);
     } catch (err) {
-      return unreadableFile({ ...ctx, warnings: verdict.warnings }, `LZO pages could not be decompressed: ${firstLine(err)}`, footer.numRows);
+      return unreadableFile({ ...ctx, warnings: verdict.warnings }, `LZO pages could not be decompressed: ${firstLine(err, path, ctx.fileName)}`, footer.numRows);
     }
   }
   return {

@@ -45,7 +45,7 @@ export async function validateLocalFile(db: DuckDBInstance, path: string, opts: 
           throw err;
         }
       }
-      const analysis = await analyzeFile(conn, readable, ctx, opts.targetChunkRows);
+      const analysis = await analyzeFile(conn, readable, ctx, opts.targetChunkRows, scratch);
       if (analysis.kind === 'rejected') return analysis.entries;
       const all: StatusEntry[] = [];
       const chunkCtx = { ...ctx, warnings: analysis.verdict.warnings };
