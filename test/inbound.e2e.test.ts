@@ -12,6 +12,7 @@ import { StatusEntry, rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { progressQuery } from '../src/workflows/messages';
 import { localTemporal } from './support/temporal';
+import { FIXTURES } from './support/paths';
 import { maybeRecordHistory } from './support/histories';
 import { statusWorkflowIdOf } from '../src/domain/keys';
 import { s3For, sharedMoto, newBucket, putFile, readReports, waitFor, startWorker, RunningWorker, listKeys } from './support/harness';
@@ -179,6 +180,23 @@ describe('inbound end to end (dev server + moto)', function () {
       assert.deepEqual(countsByCodes(entries), expectedCounts(n));
     });
   }
+
+  it('reads Hadoop-LZO Parquet written by parquet-mr through the fallback reader', async function () {
+    const path = join(FIXTURES, 'lzo', 'events-hadoop-lzo.parquet');
+    const key = 'in/spark/part-00000.lzo.parquet';
+    const { entries } = await processAndCollect(key, path, { statusPrefix: 'st-lzo', expectRows: 2_500 });
+    assert.deepEqual(
+      countsByCodes(entries),
+      new Map([
+        ['', 2_495],
+        ['REQUIRED_FIELDS_NULL', 1],
+        ['INVALID_ENVIRONMENT_ID', 3],
+        ['INVALID_TIMESTAMP', 1],
+      ]),
+    );
+    const ts = entries.find((e) => e.errors.join() === 'INVALID_TIMESTAMP')!;
+    assert.match(ts.errorsDetails[0]!, /rows 20-20 of in\/spark\/part-00000\.lzo\.parquet.*samples: 1700000000$/);
+  });
 
   it('reports a schema-invalid file and an unreadable file with one INVALID_SCHEMA entry each', async function () {
     const wrongType = join(dir, 'wrong-type.parquet');
