@@ -22,6 +22,8 @@ export interface Moto {
 export async function startMoto(opts: { port?: number } = {}): Promise<Moto> {
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(MOTO_SERVER, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const endpoint = `http://127.0.0.1:${port}`;
@@ -40,6 +42,7 @@ export async function startMoto(opts: { port?: number } = {}): Promise<Moto> {
   return {
     endpoint,
     async stop() {
+      process.removeListener('exit', killOnExit);
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');

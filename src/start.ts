@@ -1,0 +1,139 @@
+/**
+ * The main job on embedded local defaults: a Temporal dev server (SQLite, Web UI), moto as
+ * S3, and the worker; then the inbound path on a generated sample file, until Ctrl-C.
+ */
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadSettings } from './config';
+import { createS3Client, isS3Error } from './s3';
+import { openDuckDb, sqlString, withConnection } from './parquet/duckdb';
+import { createIntegrationWorkers } from './workerSetup';
+import { startFileWorkflow } from './client';
+import { objectVersionOf } from './domain/keys';
+import { startMoto } from './dev/moto';
+import { startTemporalDevServer } from './dev/temporalDevServer';
+import { PROJECT_ROOT } from './dev/venv';
+import { eventsSql, GOOD_ENVIRONMENTS } from './dev/sampleEvents';
+import { progressQuery } from './workflows/messages';
+
+const DEMO_BUCKET = 'fme-demo-customer';
+const STATUS_PREFIX = 'status';
+const SAMPLE_ROWS = 250_000;
+
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    if (!isS3Error(err, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists')) throw err;
+  }
+}
+
+let shutdown: (() => void) | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (shutdown) shutdown();
+    else process.exit(130); // still starting: the 'exit' hooks stop the dev server and moto
+  });
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const workDir = join(PROJECT_ROOT, '.work');
+  // moto keeps its objects in memory, so workflows from an earlier run would find their files
+  // gone: every run starts from a clean Temporal database too.
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  const temporalPort = Number(process.env.TEMPORAL_PORT ?? 7233);
+  const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+  const motoPort = Number(process.env.MOTO_PORT ?? 5000);
+
+  console.log('starting the Temporal dev server and moto ...');
+  const [temporal, moto] = await Promise.all([
+    startTemporalDevServer({ port: temporalPort, uiPort, dbFile: join(workDir, 'temporal.sqlite') }),
+    startMoto({ port: motoPort }),
+  ]);
+  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+  const settings = loadSettings({
+    ...process.env,
+    TEMPORAL_ADDRESS: temporal.address,
+    S3_ENDPOINT: moto.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    WORK_DIR: join(workDir, 'worker'),
+  });
+  await mkdir(settings.WORK_DIR, { recursive: true });
+  const s3 = createS3Client(settings);
+  await ensureBucket(s3, DEMO_BUCKET);
+  await ensureBucket(s3, settings.WAREHOUSE_BUCKET);
+
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const db = await openDuckDb({ memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS, tempDirectory: settings.WORK_DIR });
+  const workers = await createIntegrationWorkers({
+    connection: nativeConnection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    client,
+    s3,
+    db,
+    taskQueue: settings.TASK_QUEUE,
+    workDir: settings.WORK_DIR,
+    warehouse: { bucket: settings.WAREHOUSE_BUCKET, prefix: settings.WAREHOUSE_PREFIX },
+    maxConcurrentChunks: settings.WORKER_MAX_CONCURRENT_CHUNKS,
+  });
+  const running = workers.run();
+  shutdown = () => workers.shutdown();
+
+  const samplePath = join(workDir, 'sample-events.parquet');
+  await withConnection(db, (c) => c.run(`COPY (${eventsSql(SAMPLE_ROWS)}) TO ${sqlString(samplePath)} (FORMAT parquet, COMPRESSION snappy)`));
+  const key = `events/sample-${new Date().toISOString().replace(/[:.]/g, '-')}.snappy.parquet`;
+  await s3.send(new PutObjectCommand({ Bucket: DEMO_BUCKET, Key: key, Body: await readFile(samplePath) }));
+  const head = await s3.send(new HeadObjectCommand({ Bucket: DEMO_BUCKET, Key: key }));
+  const object = objectVersionOf(DEMO_BUCKET, key, head.VersionId, head.ETag);
+  const { workflowId, handle } = await startFileWorkflow(client, {
+    object,
+    originalCreationTime: (head.LastModified ?? new Date()).getTime(),
+    integration: { integrationId: 'demo', environments: GOOD_ENVIRONMENTS, statusPrefix: STATUS_PREFIX },
+    reprocessWindowMs: settings.REPROCESS_WINDOW,
+    taskQueue: settings.TASK_QUEUE,
+    tuning: { targetChunkRows: settings.CHUNK_TARGET_ROWS, statusFlushDelayMs: settings.STATUS_FLUSH_DELAY },
+  });
+  console.log(`uploaded s3://${DEMO_BUCKET}/${key} (${SAMPLE_ROWS} rows, ~2.8% invalid on purpose); file workflow ${workflowId}`);
+
+  const reportKeys = await waitForReports(s3);
+  const progress = await handle.query(progressQuery);
+  console.log(`
+  report(s):  ${reportKeys.map((k) => `s3://${DEMO_BUCKET}/${k}`).join('\n              ')}
+  rows:       ${progress.rowsValid} valid, ${progress.rowsInvalid} invalid, in ${progress.chunksTotal} chunk(s)
+  stored in:  s3://${settings.WAREHOUSE_BUCKET}/${settings.WAREHOUSE_PREFIX}/ (Hive-partitioned by environmentId and event_date)
+  Web UI:     ${temporal.uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows
+  S3 (moto):  ${moto.endpoint}  (any access key; path-style), e.g.
+              AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${moto.endpoint} s3 cp s3://${DEMO_BUCKET}/${reportKeys[0]} -
+  Validate a file offline:  npm run -s cli -- validate <file.parquet> --environments ${GOOD_ENVIRONMENTS.join(',')}
+Running until Ctrl-C.`);
+
+  await running;
+  db.closeSync();
+  await nativeConnection.close();
+  await connection.close();
+  await Promise.all([temporal.stop(), moto.stop()]);
+}
+
+async function waitForReports(s3: S3Client): Promise<string[]> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const res = await s3.send(new ListObjectsV2Command({ Bucket: DEMO_BUCKET, Prefix: `${STATUS_PREFIX}/` }));
+    const keys = (res.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith('_report.status'));
+    if (keys.length > 0) return keys;
+    if (Date.now() > deadline) throw new Error('no report within 120 s');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
