@@ -1,4 +1,5 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { fileWorkflowIdOf, ObjectVersion } from './domain/keys';
 import type { fileWorkflow, FileWorkflowTuning } from './workflows/fileWorkflow';
@@ -50,6 +51,38 @@ export async function startFileWorkflow(client: Client, p: StartFileParams): Pro
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return { workflowId, started: false, handle: client.workflow.getHandle<typeof fileWorkflow>(workflowId) };
   }
+}
+
+export type ReprocessOutcome = { kind: 'signalled'; workflowId: string } | { kind: 'next-generation'; workflowId: string; generation: number };
+
+/**
+ * Reprocesses an object version: a `reprocess` signal while its workflow is open (within the
+ * reprocess window); after the window, a new run of the same workflow ID at the next
+ * generation, with the closed run's integration settings.
+ */
+export async function requestReprocessOrNextGeneration(client: Client, object: ObjectVersion, taskQueue: string, reason?: string): Promise<ReprocessOutcome> {
+  const workflowId = fileWorkflowIdOf(object);
+  const handle = client.workflow.getHandle<typeof fileWorkflow>(workflowId);
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') {
+    await handle.signal(reprocessSignal, { reason });
+    return { kind: 'signalled', workflowId };
+  }
+  const history = await handle.fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new Error(`cannot read the input of ${workflowId}`);
+  const previous = defaultPayloadConverter.fromPayload<FileWorkflowInputV1>(payload);
+  const result = status.name === 'COMPLETED' ? await handle.result() : undefined;
+  const generation = (result?.last.generation ?? previous.generation) + 1;
+  await client.workflow.start<typeof fileWorkflow>('fileWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [{ ...previous, generation, carried: undefined }],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    memo: { bucket: object.bucket, key: object.key, version: object.version, reason: reason ?? '' },
+  });
+  return { kind: 'next-generation', workflowId, generation };
 }
 
 export async function requestReprocess(client: Client, object: ObjectVersion, reason?: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, loadSettings } from './config';
@@ -12,7 +13,9 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
-  const db = await openDuckDb({ memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS, tempDirectory: settings.WORK_DIR });
+  // DuckDB's spill files get a directory of this process's own: workers may share WORK_DIR.
+  const duckdbTemp = await mkdtemp(join(settings.WORK_DIR, 'duckdb-'));
+  const db = await openDuckDb({ memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS, tempDirectory: duckdbTemp });
   const workers = await createIntegrationWorkers({
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
     await workers.run();
   } finally {
     db.closeSync();
+    await rm(duckdbTemp, { recursive: true, force: true });
     await connection.close();
     await clientConnection.close();
   }

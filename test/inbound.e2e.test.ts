@@ -6,7 +6,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parquet = require('parquetjs-lite');
-import { startFileWorkflow, requestReprocess } from '../src/client';
+import { startFileWorkflow, requestReprocess, requestReprocessOrNextGeneration } from '../src/client';
 import { objectVersionOf } from '../src/domain/keys';
 import { StatusEntry, rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
@@ -180,6 +180,36 @@ describe('inbound end to end (dev server + moto)', function () {
       assert.deepEqual(countsByCodes(entries), expectedCounts(n));
     });
   }
+
+  it('after the reprocess window closes, starts the next generation explicitly (the CLI path)', async function () {
+    const n = 1_000;
+    const path = join(dir, 'window.parquet');
+    await writeEventFile(db, path, n);
+    const key = 'in/window-closed.parquet';
+    const object = await upload(path, key);
+    const first = await startFileWorkflow(env.client, {
+      object,
+      originalCreationTime: 1_700_000_000_000,
+      integration: { integrationId: 'it-w', environments: GOOD_ENVIRONMENTS, statusPrefix: 'st-window' },
+      reprocessWindowMs: 500,
+      taskQueue,
+      tuning: { statusFlushDelayMs: 300 },
+    });
+    const result = await first.handle.result();
+    assert.equal(result.generations, 1);
+    assert.equal((await startFileWorkflow(env.client, { object, originalCreationTime: 1, integration: { integrationId: 'x', environments: [], statusPrefix: 'st-window' }, reprocessWindowMs: 500, taskQueue })).started, false, 'a closed file is not started again by a notification');
+
+    const outcome = await requestReprocessOrNextGeneration(env.client, object, taskQueue, 'customer asked');
+    assert.deepEqual(outcome, { kind: 'next-generation', workflowId: first.workflowId, generation: 1 });
+    const entries = await waitFor('both generations reported', async () => {
+      const all = (await readReports(s3, bucket, 'st-window')).flatMap((r) => r.doc[key] ?? []);
+      return rowsIn(all) === 2 * n ? all : undefined;
+    });
+    const gen1 = entries.filter((e) => e.warnings.includes('REPROCESSED'));
+    assert.equal(rowsIn(gen1), n);
+    assert.deepEqual(countsByCodes(gen1), expectedCounts(n));
+    assert.equal(new Set(entries.map((e) => e.entryId)).size, entries.length, 'generations never share an entryId');
+  });
 
   it('reads Hadoop-LZO Parquet written by parquet-mr through the fallback reader', async function () {
     const path = join(FIXTURES, 'lzo', 'events-hadoop-lzo.parquet');
