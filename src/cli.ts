@@ -28,9 +28,14 @@ async function validateCommand(args: string[]): Promise<number> {
   const info = await stat(file).catch(() => {
     throw new UsageError(`no such file: ${file}`);
   });
-  const createdAt = values['created-at'] !== undefined ? Number(values['created-at']) : Math.floor(info.mtimeMs);
-  if (!Number.isInteger(createdAt) || createdAt < 0) throw new UsageError('--created-at must be epoch milliseconds');
+  if (!info.isFile()) throw new UsageError(`not a file: ${file}`);
+  const createdAtArg = values['created-at'];
+  // Digits only: Number('') is 0 and Number('1e3') or Number('0x10') are not what was meant.
+  if (createdAtArg !== undefined && !/^\d+$/.test(createdAtArg.trim())) throw new UsageError('--created-at must be epoch milliseconds');
+  const createdAt = createdAtArg !== undefined ? Number(createdAtArg) : Math.floor(info.mtimeMs);
+  if (!Number.isSafeInteger(createdAt)) throw new UsageError('--created-at must be epoch milliseconds');
   const environments = values.environments.split(',').map((s) => s.trim()).filter(Boolean);
+  if (environments.length === 0) throw new UsageError('--environments needs at least one environment id');
 
   const settings = loadSettings();
   await mkdir(settings.WORK_DIR, { recursive: true });

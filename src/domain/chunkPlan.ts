@@ -16,7 +16,18 @@ export interface Chunk {
 export function planChunks(rowGroupRows: readonly number[], targetRows: number): Chunk[] {
   if (!(targetRows > 0)) throw new RangeError(`targetRows must be positive, got ${targetRows}`);
   const total = rowGroupRows.reduce((a, b) => a + b, 0);
-  const target = Math.max(targetRows, Math.ceil(total / MAX_CHUNKS));
+  let target = Math.max(targetRows, Math.ceil(total / MAX_CHUNKS));
+  // Split pieces and the merge flushed before a big row group can be smaller than the target,
+  // so the raised target alone does not bound the count: raise it further until it does
+  // (at target >= total every row group merges into one chunk, so this ends).
+  for (;;) {
+    const chunks = planWithTarget(rowGroupRows, target);
+    if (chunks.length <= MAX_CHUNKS) return chunks;
+    target *= 2;
+  }
+}
+
+function planWithTarget(rowGroupRows: readonly number[], target: number): Chunk[] {
   const chunks: Chunk[] = [];
   let start = 0;
   let size = 0;

@@ -65,9 +65,18 @@ function detailFor(code: ErrorCode, g: GroupAggregate, ctx: EntryContext): strin
 /** One StatusEntry per group of a chunk: the unique (valid, errors, errorsDetails, warnings) combinations. */
 export function chunkEntries(chunk: Chunk, groups: readonly GroupAggregate[], ctx: EntryContext): StatusEntry[] {
   const warnings = passWarnings(ctx.warnings, ctx.generation);
-  const base = { originalCreationTime: ctx.originalCreationTime, warnings };
   if (groups.length === 0) {
-    return [{ ...base, entryId: entryIdOf(ctx.generation, chunk.index, 0), valid: true, numberOfRows: 0, errors: [], errorsDetails: [], warnings }];
+    return [
+      {
+        originalCreationTime: ctx.originalCreationTime,
+        entryId: entryIdOf(ctx.generation, chunk.index, 0),
+        valid: true,
+        numberOfRows: 0,
+        errors: [],
+        errorsDetails: [],
+        warnings,
+      },
+    ];
   }
   return [...groups]
     .sort((a, b) => a.mask - b.mask)

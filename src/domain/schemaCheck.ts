@@ -42,6 +42,13 @@ export function buildSchemaTree(elements: readonly ParquetSchemaElement[]): Sche
   return take();
 }
 
+/**
+ * A node's logical type as text. DuckDB's parquet_schema() prints an INTEGER annotation's
+ * i8 bitWidth as a character ('@' for 64, ' ' for 32); this puts the number back.
+ */
+const logicalOf = (n: ParquetSchemaElement): string =>
+  (n.logicalType ?? '').replace(/bitWidth=([^\d,)])/g, (_, c: string) => `bitWidth=${c.charCodeAt(0)}`);
+
 const isUtf8 = (n: SchemaNode) =>
   n.children.length === 0 &&
   n.type === 'BYTE_ARRAY' &&
@@ -49,7 +56,7 @@ const isUtf8 = (n: SchemaNode) =>
 
 function longEncoding(n: SchemaNode): LongEncoding | undefined {
   if (n.children.length > 0 || n.type !== 'INT64') return undefined;
-  const logical = n.logicalType ?? '';
+  const logical = logicalOf(n);
   if (n.convertedType === 'TIMESTAMP_MILLIS' || /MILLIS=MilliSeconds/.test(logical)) return 'timestamp_millis';
   if (n.convertedType === null && (logical === '' || /IntType\(bitWidth=64, isSigned=(1|true)\)/.test(logical)))
     return 'int64';
@@ -77,7 +84,7 @@ export function describeType(n: SchemaNode): string {
     const inner = n.children.map((c) => `${c.name}: ${describeType(c)}`).join(', ');
     return `${n.convertedType ?? n.logicalType ?? 'GROUP'}<${inner}>`;
   }
-  const annotation = n.logicalType ?? n.convertedType;
+  const annotation = n.logicalType ? logicalOf(n) : n.convertedType;
   return annotation ? `${n.type}(${annotation})` : `${n.type}`;
 }
 
@@ -126,8 +133,10 @@ export function checkEventSchema(elements: readonly ParquetSchemaElement[]): Sch
       }
       continue;
     }
-    if (!matches(col.type, node)) {
-      problems.push(`column ${col.name}: type ${describeType(node)} found, ${col.type} expected (${EXPECTED[col.type]})`);
+    // A REPEATED top-level column is a list of the type, not the type.
+    if (node.repetitionType === 'REPEATED' || !matches(col.type, node)) {
+      const found = `${node.repetitionType === 'REPEATED' ? 'REPEATED ' : ''}${describeType(node)}`;
+      problems.push(`column ${col.name}: type ${found} found, ${col.type} expected (${EXPECTED[col.type]})`);
       continue;
     }
     presentColumns.push(col.name);

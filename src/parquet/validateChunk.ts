@@ -41,7 +41,7 @@ export async function validateChunk(
     const rows = await queryObjects(conn, groupAggregatesSql(flaggedRowsSql(path, verdict, chunk, ctx.environments)));
     groups = rows.map(toGroup);
   } catch (err) {
-    const entry = unreadableEntry(ctx, chunk, `could not be decoded (chunk ${chunk.index}): ${firstLine(err)}`);
+    const entry = unreadableEntry(ctx, chunk, `could not be decoded (chunk ${chunk.index}): ${firstLine(err, path, ctx.fileName)}`);
     return { entries: [entry], validRows: 0, invalidRows: chunk.rowCount, decoded: false };
   }
   const counted = groups.reduce((n, g) => n + g.rows, 0);
@@ -53,7 +53,13 @@ export async function validateChunk(
   return { entries, validRows: rowsIn(entries, true), invalidRows: rowsIn(entries, false), decoded: true };
 }
 
-export function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+/**
+ * The first line of an error message for a status detail. DuckDB names the file it read; that
+ * local path is replaced by the file's name, so details do not reveal or depend on where this
+ * machine keeps its copy (a retry elsewhere must reproduce the same entry).
+ */
+export function firstLine(err: unknown, localPath?: string, fileName?: string): string {
+  let msg = err instanceof Error ? err.message : String(err);
+  if (localPath && fileName !== undefined) msg = msg.split(localPath).join(fileName);
   return msg.split('\n')[0]!.slice(0, 500);
 }

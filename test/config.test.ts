@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadSettings } from '../src/config';
+
+function errorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadSettings(env);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('loadSettings accepted an invalid environment');
+}
+
+describe('config', () => {
+  it('has defaults for every setting', () => {
+    assert.deepEqual(loadSettings({}), {
+      TEMPORAL_ADDRESS: 'localhost:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      TASK_QUEUE: 'fme-s3-integration',
+      AWS_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: false,
+      WAREHOUSE_BUCKET: 'fme-events-warehouse',
+      WAREHOUSE_PREFIX: 'events',
+      WORK_DIR: join(tmpdir(), 'fme-s3-integration'),
+      CHUNK_TARGET_ROWS: 1_000_000,
+      STATUS_FLUSH_DELAY: 5_000,
+      REPROCESS_WINDOW: 7 * 86_400_000,
+      DUCKDB_MEMORY_LIMIT: '512MB',
+      DUCKDB_THREADS: 2,
+      WORKER_MAX_CONCURRENT_CHUNKS: 2,
+    });
+  });
+
+  it('parses numbers, durations and booleans', () => {
+    const s = loadSettings({
+      CHUNK_TARGET_ROWS: '2048',
+      STATUS_FLUSH_DELAY: '500ms',
+      REPROCESS_WINDOW: '2h',
+      S3_FORCE_PATH_STYLE: '1',
+      S3_ENDPOINT: 'http://127.0.0.1:5000',
+      DUCKDB_MEMORY_LIMIT: '1.5GB',
+    });
+    assert.equal(s.CHUNK_TARGET_ROWS, 2048);
+    assert.equal(s.STATUS_FLUSH_DELAY, 500);
+    assert.equal(s.REPROCESS_WINDOW, 7_200_000);
+    assert.equal(s.S3_FORCE_PATH_STYLE, true);
+    assert.equal(s.S3_ENDPOINT, 'http://127.0.0.1:5000');
+    assert.equal(s.DUCKDB_MEMORY_LIMIT, '1.5GB');
+    assert.equal(loadSettings({ STATUS_FLUSH_DELAY: '10m' }).STATUS_FLUSH_DELAY, 600_000);
+    assert.equal(loadSettings({ REPROCESS_WINDOW: '7d' }).REPROCESS_WINDOW, 604_800_000);
+    assert.equal(loadSettings({ STATUS_FLUSH_DELAY: '5s' }).STATUS_FLUSH_DELAY, 5_000);
+    assert.equal(loadSettings({ S3_FORCE_PATH_STYLE: 'false' }).S3_FORCE_PATH_STYLE, false);
+  });
+
+  it('an invalid value names the variable, what it expects and what it got', () => {
+    const err = errorOf({ CHUNK_TARGET_ROWS: 'lots' });
+    assert.match(err.message, /^Invalid configuration; set these environment variables:\n/);
+    assert.match(err.message, /^ {2}CHUNK_TARGET_ROWS: .* \(got "lots"\)$/m);
+
+    const d = errorOf({ STATUS_FLUSH_DELAY: '5 seconds' });
+    assert.match(d.message, /^ {2}STATUS_FLUSH_DELAY: a duration such as 500ms, 5s, 10m, 2h or 7d \(got "5 seconds"\)$/m);
+
+    const m = errorOf({ DUCKDB_MEMORY_LIMIT: 'lots' });
+    assert.match(m.message, /^ {2}DUCKDB_MEMORY_LIMIT: a size such as 512MB \(got "lots"\)$/m);
+  });
+
+  it('rejects values of the right shape but out of range', () => {
+    assert.match(errorOf({ CHUNK_TARGET_ROWS: '0' }).message, /^ {2}CHUNK_TARGET_ROWS: .*\(got "0"\)$/m);
+    assert.match(errorOf({ CHUNK_TARGET_ROWS: '1.5' }).message, /^ {2}CHUNK_TARGET_ROWS: .*\(got "1.5"\)$/m);
+    assert.match(errorOf({ DUCKDB_THREADS: '-2' }).message, /^ {2}DUCKDB_THREADS: .*\(got "-2"\)$/m);
+    assert.match(errorOf({ WAREHOUSE_BUCKET: 'ab' }).message, /^ {2}WAREHOUSE_BUCKET: .*\(got "ab"\)$/m);
+    assert.match(errorOf({ TASK_QUEUE: '' }).message, /^ {2}TASK_QUEUE: .*\(got ""\)$/m);
+    assert.match(errorOf({ S3_FORCE_PATH_STYLE: 'yes' }).message, /^ {2}S3_FORCE_PATH_STYLE: .*\(got "yes"\)$/m);
+    assert.match(errorOf({ S3_ENDPOINT: 'not a url' }).message, /^ {2}S3_ENDPOINT: .*\(got "not a url"\)$/m);
+  });
+
+  it('lists every invalid variable, not just the first', () => {
+    const err = errorOf({ CHUNK_TARGET_ROWS: 'x', REPROCESS_WINDOW: '1w', WORKER_MAX_CONCURRENT_CHUNKS: '0', TEMPORAL_ADDRESS: 'fine:7233' });
+    const named = err.message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(':')[0]);
+    assert.deepEqual(named.sort(), ['CHUNK_TARGET_ROWS', 'REPROCESS_WINDOW', 'WORKER_MAX_CONCURRENT_CHUNKS']);
+  });
+
+  it('ignores unrelated environment variables', () => {
+    assert.equal(loadSettings({ PATH: '/bin', HOME: '/root' }).TASK_QUEUE, 'fme-s3-integration');
+  });
+});
