@@ -5,12 +5,18 @@ import { loadSettings } from './config';
 import { openDuckDb } from './parquet/duckdb';
 import { validateLocalFile } from './parquet/validateLocalFile';
 import { documentIsAllValid } from './domain/statusEntry';
+import { processCommand, progressCommand, reprocessCommand, UsageError } from './cliOperate';
 
 const USAGE = `Usage:
   cli validate <local-file> --environments <id,id,...> [--key <s3-key>] [--created-at <epoch-ms>]
-      Prints the status document the file would produce. Exit 0: all entries valid, 1: some invalid, 2: usage error.`;
-
-class UsageError extends Error {}
+      Prints the status document the file would produce. Exit 0: all entries valid, 1: some invalid, 2: usage error.
+  cli process --bucket <b> --key <k> [--version-id <v>] --environments <id,...> --status-prefix <p> [--integration-id <id>]
+      Starts the file workflow for an object already in the bucket (a no-op when it exists).
+  cli reprocess --bucket <b> --key <k> [--version-id <v>] [--reason <text>]
+      Signals reprocess within the window; after it, starts the next generation.
+  cli progress --bucket <b> --key <k> [--version-id <v>]
+      Prints the file workflow's progress.
+Temporal and S3 settings come from the environment (see the README's configuration table).`;
 
 async function validateCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -61,6 +67,12 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'validate':
         return await validateCommand(rest);
+      case 'process':
+        return await processCommand(rest);
+      case 'reprocess':
+        return await reprocessCommand(rest);
+      case 'progress':
+        return await progressCommand(rest);
       default:
         throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
     }
