@@ -2,7 +2,7 @@ import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } fr
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ObjectVersion, statusWorkflowIdOf, warehouseManifestKey } from '../domain/keys';
-import { FileStatusEntry, StatusDocument } from '../domain/statusEntry';
+import { FileStatusEntry, StatusDocument, statusDocumentSchema } from '../domain/statusEntry';
 import { isS3Error } from '../s3';
 import type { StatusWorkflowInputV1 } from '../workflows/messages';
 import { statusEntriesSignal } from '../workflows/messages';
@@ -82,7 +82,8 @@ export function createSharedActivities(deps: SharedActivityDeps) {
 
     /** Writes one report. Never overwrites a report with other content; rewriting the same content is a no-op. */
     async writeStatusReport(input: { bucket: string; key: string; document: StatusDocument }): Promise<void> {
-      const body = JSON.stringify(input.document, null, 2);
+      // The contract's shape, checked at the last step before the customer sees it.
+      const body = JSON.stringify(statusDocumentSchema.parse(input.document), null, 2);
       try {
         await deps.s3.send(
           new PutObjectCommand({ Bucket: input.bucket, Key: input.key, Body: body, ContentType: 'application/json', IfNoneMatch: '*' }),
