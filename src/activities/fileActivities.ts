@@ -8,8 +8,8 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { DuckDBInstance, withConnection } from '../parquet/duckdb';
 import { analyzeFile, FileAnalysis } from '../parquet/analyzeFile';
 import { DecompressionError, unwrapFile } from '../parquet/unwrap';
-import { validateChunk } from '../parquet/validateChunk';
-import { stageValidRows } from './stageValidRows';
+import { firstLine, validateChunk } from '../parquet/validateChunk';
+import { StagedFile, stageValidRows } from './stageValidRows';
 import { whileHeartbeating } from './heartbeat';
 import { EntryContext, unreadableEntry } from '../domain/entries';
 import { Chunk } from '../domain/chunkPlan';
@@ -128,7 +128,16 @@ export function createFileActivities(deps: FileActivityDeps) {
         phase = 'storing';
         if (validation.decoded && validation.validRows > 0) {
           const stageDir = join(fileDir(input.fileId), `stage-${chunk.index}`);
-          const staged = await stageValidRows(conn, input.readPath, verdict, chunk, ctx.environments, stageDir);
+          let staged: StagedFile[];
+          try {
+            staged = await stageValidRows(conn, input.readPath, verdict, chunk, ctx.environments, stageDir);
+          } catch (err) {
+            // Validation decoded every column, so this is rare; bad data must still become an entry,
+            // not a retry loop. Resource faults (disk, memory) are retried instead.
+            if (/IO Error|Out of Memory|No space/i.test(String(err))) throw err;
+            const entry = unreadableEntry(ctx, chunk, `could not be decoded while storing (chunk ${chunk.index}): ${firstLine(err, input.readPath, ctx.fileName)}`);
+            return { entries: [entry], validRows: 0, invalidRows: chunk.rowCount, storedKeys: [] };
+          }
           const parts = new Map<string, number>();
           for (const file of staged) {
             const part = parts.get(file.partitionPath) ?? 0;
