@@ -4,7 +4,8 @@ import { copyFile, mkdir, mkdtemp, open, readFile, rm, utimes, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeEntryId } from '../src/domain/entryId';
-import { StatusEntry, statusDocumentSchema } from '../src/domain/statusEntry';
+import { StatusEntry } from '../src/domain/statusEntry';
+import { statusDocumentSchema } from '../src/domain/statusEntrySchema';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { compressWhole, eventsSql, expectedRowCodes, GOOD_ENVIRONMENTS, writeEventFile, writeParquet } from './support/eventFiles';
 import { FIXTURES, PROJECT_ROOT, VENV_PYTHON } from './support/paths';

@@ -2,7 +2,8 @@ import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } fr
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ObjectVersion, statusWorkflowIdOf, warehouseManifestKey } from '../domain/keys';
-import { FileStatusEntry, StatusDocument, statusDocumentSchema } from '../domain/statusEntry';
+import { FileStatusEntry, StatusDocument } from '../domain/statusEntry';
+import { statusDocumentSchema } from '../domain/statusEntrySchema';
 import { isS3Error } from '../s3';
 import type { StatusWorkflowInputV1 } from '../workflows/messages';
 import { statusEntriesSignal } from '../workflows/messages';

@@ -1,20 +1,7 @@
-import { z } from 'zod';
+import type { StatusDocument, StatusEntry } from './statusEntrySchema';
 
-/** One StatusEntry of the contract, with its seven fields in the contract's order. */
-export const statusEntrySchema = z.object({
-  originalCreationTime: z.number().int().nonnegative(),
-  entryId: z.number().int().nonnegative().lt(2 ** 31),
-  valid: z.boolean(),
-  numberOfRows: z.number().int().nonnegative(),
-  errors: z.array(z.string()),
-  errorsDetails: z.array(z.string()),
-  warnings: z.array(z.string()),
-});
-export type StatusEntry = z.infer<typeof statusEntrySchema>;
-
-/** A report file's content: `{ "<fileName>": [StatusEntry, ...] }`. */
-export const statusDocumentSchema = z.record(z.string(), z.array(statusEntrySchema));
-export type StatusDocument = z.infer<typeof statusDocumentSchema>;
+// Types only: workflow code uses this module, and zod need not be in the workflow bundle.
+export type { StatusDocument, StatusEntry };
 
 /** An entry together with the file it belongs to, as it travels from file workflow to status workflow. */
 export interface FileStatusEntry {

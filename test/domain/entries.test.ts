@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { chunkEntries, EntryContext, GroupAggregate, passWarnings, SAMPLE_COUNT, schemaInvalidEntry, unreadableEntry } from '../../src/domain/entries';
-import { StatusEntry, statusEntrySchema } from '../../src/domain/statusEntry';
+import { StatusEntry } from '../../src/domain/statusEntry';
+import { statusEntrySchema } from '../../src/domain/statusEntrySchema';
 
 const FILE = 'events/2024/a.parquet';
 const ctx: EntryContext = {

@@ -5,10 +5,9 @@ import {
   FileStatusEntry,
   rowsIn,
   StatusEntry,
-  statusDocumentSchema,
-  statusEntrySchema,
   toStatusDocument,
 } from '../../src/domain/statusEntry';
+import { statusDocumentSchema, statusEntrySchema } from '../../src/domain/statusEntrySchema';
 
 const entry = (o: Partial<StatusEntry> = {}): StatusEntry => ({
   originalCreationTime: 1_642_198_960_000,
