@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', '.venv/**', 'test/fixtures/**', 'eslint.config.mjs'] },
+  { ignores: ['lib/**', 'node_modules/**', '.venv/**', '.work/**', 'bench/out/**', 'test/fixtures/**', 'eslint.config.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
