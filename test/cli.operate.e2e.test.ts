@@ -12,7 +12,7 @@ import type { FileProgressV1 } from '../src/workflows/messages';
 import type { Moto } from '../src/dev/moto';
 import { localTemporal } from './support/temporal';
 import { PROJECT_ROOT } from './support/paths';
-import { newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
+import { deploymentEnv, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
 import { writeEventFile } from './support/eventFiles';
 
 describe('CLI process / progress / reprocess against a running deployment', function () {
@@ -38,16 +38,7 @@ describe('CLI process / progress / reprocess against a running deployment', func
     try {
       const { stdout } = await promisify(execFile)('node', ['lib/src/cli.js', ...args], {
         cwd: PROJECT_ROOT,
-        env: {
-          ...process.env,
-          TEMPORAL_ADDRESS: env.address,
-          TASK_QUEUE: taskQueue,
-          S3_ENDPOINT: moto.endpoint,
-          S3_FORCE_PATH_STYLE: 'true',
-          AWS_ACCESS_KEY_ID: 'testing',
-          AWS_SECRET_ACCESS_KEY: 'testing',
-          STATUS_FLUSH_DELAY: '300ms',
-        },
+        env: deploymentEnv(env, moto, taskQueue, { STATUS_FLUSH_DELAY: '300ms' }),
       });
       return { stdout, code: 0 };
     } catch (err) {

@@ -7,37 +7,21 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startFileWorkflow } from '../src/client';
 import { objectVersionOf } from '../src/domain/keys';
-import { entryTriplet, rowsIn, StatusEntry } from '../src/domain/statusEntry';
+import { entryTriplet, rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb } from '../src/parquet/duckdb';
 import { progressQuery } from '../src/workflows/messages';
 import type { Moto } from '../src/dev/moto';
 import { localTemporal } from './support/temporal';
 import { maybeRecordHistory } from './support/histories';
 import { PROJECT_ROOT } from './support/paths';
-import { listKeys, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
+import { countsByCodes, deploymentEnv, listKeys, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
 import { expectedCounts, GOOD_ENVIRONMENTS, writeEventFile } from './support/eventFiles';
-
-function countsByCodes(entries: StatusEntry[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const e of entries) m.set(e.errors.join(','), (m.get(e.errors.join(',')) ?? 0) + e.numberOfRows);
-  return m;
-}
 
 /** The production worker as its own process, so the test can kill it like a crashed machine. */
 async function spawnWorker(env: TestWorkflowEnvironment, moto: Moto, taskQueue: string, warehouse: string): Promise<ChildProcess> {
   const child = spawn('node', ['lib/src/worker.js'], {
     cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      TASK_QUEUE: taskQueue,
-      S3_ENDPOINT: moto.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      WAREHOUSE_BUCKET: warehouse,
-      WORK_DIR: await mkdtemp(join(tmpdir(), 'fme-child-')),
-    },
+    env: deploymentEnv(env, moto, taskQueue, { WAREHOUSE_BUCKET: warehouse, WORK_DIR: await mkdtemp(join(tmpdir(), 'fme-child-')) }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

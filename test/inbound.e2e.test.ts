@@ -8,14 +8,14 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 const parquet = require('parquetjs-lite');
 import { startFileWorkflow, requestReprocess, requestReprocessOrNextGeneration } from '../src/client';
 import { objectVersionOf } from '../src/domain/keys';
-import { StatusEntry, rowsIn } from '../src/domain/statusEntry';
+import { rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { progressQuery } from '../src/workflows/messages';
 import { localTemporal } from './support/temporal';
 import { FIXTURES } from './support/paths';
 import { maybeRecordHistory } from './support/histories';
 import { statusWorkflowIdOf } from '../src/domain/keys';
-import { s3For, sharedMoto, newBucket, putFile, readReports, waitFor, startWorker, RunningWorker, listKeys } from './support/harness';
+import { countsByCodes, s3For, sharedMoto, newBucket, putFile, readReports, waitFor, startWorker, RunningWorker, listKeys } from './support/harness';
 import { compressWhole, expectedCounts, GOOD_ENVIRONMENTS, writeEventFile, writeParquet, InnerCodec } from './support/eventFiles';
 
 describe('inbound end to end (dev server + moto)', function () {
@@ -70,12 +70,6 @@ describe('inbound end to end (dev server + moto)', function () {
       return rowsIn(all) === opts.expectRows ? all : undefined;
     });
     return { object, started, entries };
-  }
-
-  function countsByCodes(entries: StatusEntry[]): Map<string, number> {
-    const m = new Map<string, number>();
-    for (const e of entries) m.set(e.errors.join(','), (m.get(e.errors.join(',')) ?? 0) + e.numberOfRows);
-    return m;
   }
 
   it('validates a 3-chunk file, stores valid rows once, reports every code, and ignores a second start', async function () {

@@ -15,7 +15,7 @@ import { openDuckDb, DuckDBInstance } from '../../src/parquet/duckdb';
 import { createIntegrationWorkers, IntegrationWorkers } from '../../src/workerSetup';
 import { startMoto, Moto } from '../../src/dev/moto';
 import { workflowBundle } from './temporal';
-import { StatusDocument } from '../../src/domain/statusEntry';
+import { StatusDocument, StatusEntry } from '../../src/domain/statusEntry';
 
 let moto: Promise<Moto> | undefined;
 
@@ -120,4 +120,25 @@ export async function startWorker(
       db.closeSync();
     },
   };
+}
+
+/** Environment variables that point a worker or CLI process at the test deployment. */
+export function deploymentEnv(env: TestWorkflowEnvironment, m: Moto, taskQueue: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    TEMPORAL_ADDRESS: env.address,
+    TASK_QUEUE: taskQueue,
+    S3_ENDPOINT: m.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    ...extra,
+  };
+}
+
+/** Rows per sorted code combination ('' = valid), to compare with `expectedCounts`. */
+export function countsByCodes(entries: readonly StatusEntry[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const e of entries) m.set(e.errors.join(','), (m.get(e.errors.join(',')) ?? 0) + e.numberOfRows);
+  return m;
 }
