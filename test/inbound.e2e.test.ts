@@ -95,6 +95,7 @@ describe('inbound end to end (dev server + moto)', function () {
     const validRows = rowsIn(entries, true);
     const storedKeys = (await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet'));
     assert.ok(storedKeys.length >= 2);
+    for (const k of storedKeys) assert.match(k, /^events\/environmentId=env-[ab]\/event_date=2023-11-\d{2}\/[0-9a-f]{32}-c0000[0-2]-p\d+\.parquet$/);
     const stored = await downloadAll(storedKeys);
     const total = await withConnection(db, (c) =>
       queryObjects(c, `SELECT count(*)::INT AS n, count(DISTINCT "key")::INT AS k FROM read_parquet([${stored.map(sqlString).join(',')}], hive_partitioning = true)`),

@@ -33,7 +33,7 @@ export async function stageValidRows(
   await conn.run(`
     COPY (
       SELECT "environmentId", "trafficTypeId", "eventTypeId", "key", "timestamp", "value", "properties",
-             strftime(make_timestamp("timestamp" * 1000), '%Y-%m-%d') AS event_date
+             epoch_ms("timestamp")::DATE AS event_date
       FROM (${flagged}) WHERE _mask = 0
     ) TO ${sqlString(stageDir)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY ("environmentId", event_date))`);
   const files = await listFiles(stageDir).catch(() => []);
