@@ -206,6 +206,38 @@ describe('inbound end to end (dev server + moto)', function () {
     assert.equal(new Set(entries.map((e) => e.entryId)).size, entries.length, 'generations never share an entryId');
   });
 
+  it('consolidates files of two integrations that share a bucket and status prefix into one report', async function () {
+    const n = 1_000;
+    const path = join(dir, 'shared-prefix.parquet');
+    await writeEventFile(db, path, n);
+    const starts = await Promise.all(
+      [
+        { key: 'team-a/events.parquet', integrationId: 'it-a', environments: ['env-a'] },
+        { key: 'team-b/events.parquet', integrationId: 'it-b', environments: ['env-b'] },
+      ].map(async ({ key, integrationId, environments }) =>
+        startFileWorkflow(env.client, {
+          object: await upload(path, key),
+          originalCreationTime: 1_700_000_000_000,
+          integration: { integrationId, environments, statusPrefix: 'shared/statuses' },
+          reprocessWindowMs: 60_000,
+          taskQueue,
+          tuning: { statusFlushDelayMs: 3_000 },
+        }),
+      ),
+    );
+    const reports = await waitFor('a report with both files', async () => {
+      const all = await readReports(s3, bucket, 'shared/statuses');
+      const rows = all.flatMap((r) => Object.values(r.doc).flat());
+      return rowsIn(rows) === 2 * n ? all : undefined;
+    });
+    assert.equal(reports.length, 1, 'one consolidated report file');
+    assert.deepEqual(Object.keys(reports[0]!.doc).sort(), ['team-a/events.parquet', 'team-b/events.parquet']);
+    // Each integration judged environments by its own list.
+    const invalidEnvA = reports[0]!.doc['team-a/events.parquet']!.filter((e) => e.errors.includes('INVALID_ENVIRONMENT_ID'));
+    assert.match(invalidEnvA[0]!.errorsDetails.find((d) => d.startsWith('INVALID_ENVIRONMENT_ID'))!, /\[env-a\]; samples: "env-b", "env-unknown"$/);
+    for (const s of starts) await s.handle.terminate('test done');
+  });
+
   it('reads Hadoop-LZO Parquet written by parquet-mr through the fallback reader', async function () {
     const path = join(FIXTURES, 'lzo', 'events-hadoop-lzo.parquet');
     const key = 'in/spark/part-00000.lzo.parquet';
