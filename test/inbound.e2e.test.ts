@@ -263,7 +263,7 @@ describe('inbound end to end (dev server + moto)', function () {
     assert.equal(bad.entries[0]!.valid, false);
     assert.deepEqual(bad.entries[0]!.errors, ['INVALID_SCHEMA']);
     assert.match(bad.entries[0]!.errorsDetails[0]!, /column value: type INT64.* found, Double expected/);
-    await maybeRecordHistory(env.address, bad.started.handle, 'fileWorkflow-schema-invalid');
+    await maybeRecordHistory(env.address, bad.started.handle, 'fileWorkflow-schema-invalid-commits-generation');
 
     const garbage = join(dir, 'garbage.parquet');
     await writeFile(garbage, 'this is not parquet at all');

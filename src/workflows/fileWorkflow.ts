@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   TimeoutFailure,
@@ -22,6 +23,13 @@ import {
   progressQuery,
   reprocessSignal,
 } from './messages';
+
+/**
+ * Patch: a rejected pass (undecodable or schema-invalid file) also commits its generation, with
+ * no keys, so rows an earlier generation stored are removed. Histories recorded before it return
+ * without committing.
+ */
+export const COMMIT_REJECTED_PASSES = 'commit-rejected-passes';
 
 /** Settings the workflow reads from its input's `tuning`, with production defaults. */
 const DEFAULT_TUNING = {
@@ -109,6 +117,7 @@ export async function fileWorkflow(input: FileWorkflowInputV1 & { tuning?: Parti
           await report(download.entries);
           countRows(download.entries);
           await worker.removeLocalFile({ fileId });
+          if (patched(COMMIT_REJECTED_PASSES)) break;
           return;
         }
         progress.phase = 'inspecting';
@@ -118,6 +127,7 @@ export async function fileWorkflow(input: FileWorkflowInputV1 & { tuning?: Parti
           await report(analysis.entries);
           countRows(analysis.entries);
           await worker.removeLocalFile({ fileId });
+          if (patched(COMMIT_REJECTED_PASSES)) break;
           return;
         }
         progress.phase = 'validating';
