@@ -8,7 +8,7 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { DuckDBInstance, withConnection } from '../parquet/duckdb';
 import { analyzeFile, FileAnalysis } from '../parquet/analyzeFile';
 import { DecompressionError, unwrapFile } from '../parquet/unwrap';
-import { firstLine, validateChunk } from '../parquet/validateChunk';
+import { firstLine, isResourceFault, validateChunk } from '../parquet/validateChunk';
 import { StagedFile, stageValidRows } from './stageValidRows';
 import { whileHeartbeating } from './heartbeat';
 import { EntryContext, unreadableEntry } from '../domain/entries';
@@ -134,7 +134,7 @@ export function createFileActivities(deps: FileActivityDeps) {
           } catch (err) {
             // Validation decoded every column, so this is rare; bad data must still become an entry,
             // not a retry loop. Resource faults (disk, memory) are retried instead.
-            if (/IO Error|Out of Memory|No space/i.test(String(err))) throw err;
+            if (isResourceFault(err)) throw err;
             const entry = unreadableEntry(ctx, chunk, `could not be decoded while storing (chunk ${chunk.index}): ${firstLine(err, input.readPath, ctx.fileName)}`);
             return { entries: [entry], validRows: 0, invalidRows: chunk.rowCount, storedKeys: [] };
           }

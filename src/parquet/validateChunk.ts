@@ -41,6 +41,7 @@ export async function validateChunk(
     const rows = await queryObjects(conn, groupAggregatesSql(flaggedRowsSql(path, verdict, chunk, ctx.environments)));
     groups = rows.map(toGroup);
   } catch (err) {
+    if (isResourceFault(err)) throw err;
     const entry = unreadableEntry(ctx, chunk, `could not be decoded (chunk ${chunk.index}): ${firstLine(err, path, ctx.fileName)}`);
     return { entries: [entry], validRows: 0, invalidRows: chunk.rowCount, decoded: false };
   }
@@ -62,4 +63,12 @@ export function firstLine(err: unknown, localPath?: string, fileName?: string): 
   let msg = err instanceof Error ? err.message : String(err);
   if (localPath && fileName !== undefined) msg = msg.split(localPath).join(fileName);
   return msg.split('\n')[0]!.slice(0, 500);
+}
+
+/**
+ * A fault of this machine (memory, disk), not of the data: it must fail the activity so it is
+ * retried (elsewhere, if need be), never become an entry that marks good rows invalid.
+ */
+export function isResourceFault(err: unknown): boolean {
+  return /Out of Memory|No space left|ENOSPC|Cannot allocate memory/i.test(String(err));
 }
