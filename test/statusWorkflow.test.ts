@@ -6,7 +6,7 @@ import { createSharedActivities } from '../src/activities/sharedActivities';
 import { statusWorkflowIdOf } from '../src/domain/keys';
 import { FileStatusEntry, StatusEntry } from '../src/domain/statusEntry';
 import { statusEntriesSignal, statusStateQuery, StatusWorkflowInputV1 } from '../src/workflows/messages';
-import type { statusWorkflow } from '../src/workflows/statusWorkflow';
+import { MAX_ENTRIES_PER_REPORT, type statusWorkflow } from '../src/workflows/statusWorkflow';
 import { timeSkippingTemporal, workflowBundle } from './support/temporal';
 import { newBucket, readReports, s3For, sharedMoto } from './support/harness';
 import { maybeRecordHistory } from './support/histories';
@@ -125,5 +125,19 @@ describe('status workflow (time-skipping test server + moto)', function () {
     assert.equal((await handle.query(statusStateQuery)).reportsWritten, 2);
     await maybeRecordHistory(env.address, handle, 'statusWorkflow-continued-as-new', firstRun);
     await maybeRecordHistory(env.address, handle, 'statusWorkflow-after-continue-as-new');
+  });
+
+  it('splits a large batch across reports of at most MAX_ENTRIES_PER_REPORT entries', async function () {
+    const many = Array.from({ length: MAX_ENTRIES_PER_REPORT + 200 }, (_, i) => entry(`file-${i % 7}.parquet`, i * 16));
+    const handle = await signal('split', many);
+    await env.sleep(31_000);
+    await reportsSettled('split', 1);
+    await env.sleep(31_000);
+    const reports = await reportsSettled('split', 2);
+    const sizes = reports.map((r) => Object.values(r.doc).flat().length).sort((a, b) => b - a);
+    assert.deepEqual(sizes, [MAX_ENTRIES_PER_REPORT, 200]);
+    const all = reports.flatMap((r) => Object.entries(r.doc).flatMap(([f, es]) => es.map((e) => `${f}|${e.entryId}`)));
+    assert.equal(new Set(all).size, MAX_ENTRIES_PER_REPORT + 200, 'every entry exactly once');
+    await maybeRecordHistory(env.address, handle, 'statusWorkflow-split-reports');
   });
 });

@@ -34,7 +34,9 @@ export function passWarnings(schemaWarnings: readonly string[], generation: numb
   return [...w].sort();
 }
 
-const quote = (s: string) => JSON.stringify(s);
+export const SAMPLE_MAX_CHARS = 64;
+/** A sample value as it appears in a detail: quoted, and cut so one odd value cannot bloat a report. */
+const quote = (s: string) => JSON.stringify(s.length > SAMPLE_MAX_CHARS ? s.slice(0, SAMPLE_MAX_CHARS) + '…' : s);
 const rowsPhrase = (ctx: EntryContext, g: GroupAggregate) =>
   `${g.rows} row${g.rows === 1 ? '' : 's'} (rows ${g.firstRow}-${g.lastRow} of ${ctx.fileName})`;
 

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities/sharedActivities';
 import { RecentTriplets } from '../domain/dedup';
 import { nextReportTime, reportKeyOf } from '../domain/keys';
@@ -7,8 +7,14 @@ import { StatusStateV1, StatusWorkflowInputV1, statusEntriesSignal, statusStateQ
 
 /** Triplets remembered for deduplication: ~21 bytes each, well under the payload limit. */
 export const DEDUP_CAPACITY = 20_000;
-/** Entries per report file; more wait for the next report (the contract allows a file's status to span reports). */
-export const MAX_ENTRIES_PER_REPORT = 5_000;
+/**
+ * Entries per report file; more wait for the next report (the contract allows a file's status to
+ * span reports). 500 entries of at most ~1.5 KB (3 details with 64-character samples) keep the
+ * activity input well under Temporal's 2 MB payload limit.
+ */
+export const MAX_ENTRIES_PER_REPORT = 500;
+/** Before the `smaller-reports` patch. */
+const MAX_ENTRIES_PER_REPORT_V1 = 5_000;
 const MAX_HISTORY_EVENTS = 5_000;
 
 const activities = proxyActivities<SharedActivities>({
@@ -36,7 +42,7 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
   for (;;) {
     await condition(() => pending.length > 0);
     await sleep(input.flushDelayMs);
-    const batch = pending.splice(0, MAX_ENTRIES_PER_REPORT);
+    const batch = pending.splice(0, patched('smaller-reports') ? MAX_ENTRIES_PER_REPORT : MAX_ENTRIES_PER_REPORT_V1);
     lastReportMs = nextReportTime(lastReportMs, Date.now());
     lastReportKey = reportKeyOf(input.statusPrefix, new Date(lastReportMs));
     await activities.writeStatusReport({ bucket: input.bucket, key: lastReportKey, document: toStatusDocument(batch) });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chunkEntries, EntryContext, GroupAggregate, passWarnings, SAMPLE_COUNT, schemaInvalidEntry, unreadableEntry } from '../../src/domain/entries';
+import { chunkEntries, EntryContext, GroupAggregate, passWarnings, SAMPLE_COUNT, SAMPLE_MAX_CHARS, schemaInvalidEntry, unreadableEntry } from '../../src/domain/entries';
 import { StatusEntry } from '../../src/domain/statusEntry';
 import { statusEntrySchema } from '../../src/domain/statusEntrySchema';
 
@@ -151,5 +151,16 @@ describe('entries', () => {
       });
       assert.deepEqual(Object.keys(e), CONTRACT_KEYS);
     });
+  });
+
+  it('cuts long sample values so one odd value cannot bloat a report', () => {
+    const long = 'x'.repeat(10_000);
+    const [entry] = chunkEntries(
+      { index: 0, firstRow: 0, rowCount: 1 },
+      [{ mask: 2, rows: 1, firstRow: 0, lastRow: 0, nullCounts: {}, environmentSamples: [long], timestampSamples: [] }],
+      { fileName: 'f.parquet', originalCreationTime: 1, generation: 0, environments: ['env-a'], warnings: [] },
+    );
+    assert.ok(entry!.errorsDetails[0]!.endsWith(`samples: "${'x'.repeat(SAMPLE_MAX_CHARS)}…"`));
+    assert.ok(entry!.errorsDetails[0]!.length < 300);
   });
 });
