@@ -7,14 +7,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parquet = require('parquetjs-lite');
 import { startFileWorkflow, requestReprocess, requestReprocessOrNextGeneration } from '../src/client';
-import { objectVersionOf } from '../src/domain/keys';
 import { rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { progressQuery } from '../src/workflows/messages';
 import { localTemporal } from './support/temporal';
 import { FIXTURES } from './support/paths';
 import { maybeRecordHistory } from './support/histories';
-import { statusWorkflowIdOf } from '../src/domain/keys';
+import { fileIdOf, objectVersionOf, statusWorkflowIdOf, warehouseObjectKey } from '../src/domain/keys';
 import { countsByCodes, s3For, sharedMoto, newBucket, putFile, readReports, waitFor, startWorker, RunningWorker, listKeys } from './support/harness';
 import { compressWhole, expectedCounts, GOOD_ENVIRONMENTS, writeEventFile, writeParquet, InnerCodec } from './support/eventFiles';
 
@@ -77,6 +76,10 @@ describe('inbound end to end (dev server + moto)', function () {
     const path = join(dir, 'three-chunks.parquet');
     await writeEventFile(db, path, n, { rowGroupSize: 10_000 });
     const key = 'events/2024/three-chunks.snappy.parquet';
+    // An earlier, failed attempt of chunk 0 left a part this run will not write: it must go.
+    const { etag } = await putFile(s3, bucket, key, path);
+    const orphan = warehouseObjectKey('events', 'environmentId=env-a/event_date=2023-11-14', fileIdOf(objectVersionOf(bucket, key, undefined, etag)), 0, 9);
+    await putFile(s3, warehouse, orphan, path);
     const { object, started, entries } = await processAndCollect(key, path, { statusPrefix: 'status-3c', chunkRows: 10_000, expectRows: n });
 
     assert.deepEqual(countsByCodes(entries), expectedCounts(n));
@@ -95,6 +98,7 @@ describe('inbound end to end (dev server + moto)', function () {
     const validRows = rowsIn(entries, true);
     const storedKeys = (await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet'));
     assert.ok(storedKeys.length >= 2);
+    assert.ok(!storedKeys.includes(orphan), 'the stale part of an earlier attempt was removed');
     for (const k of storedKeys) assert.match(k, /^events\/environmentId=env-[ab]\/event_date=2023-11-\d{2}\/[0-9a-f]{32}-c0000[0-2]-p\d+\.parquet$/);
     const stored = await downloadAll(storedKeys);
     const total = await withConnection(db, (c) =>

@@ -3,7 +3,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { DuckDBInstance, withConnection } from '../parquet/duckdb';
 import { analyzeFile, FileAnalysis } from '../parquet/analyzeFile';
@@ -13,7 +13,7 @@ import { StagedFile, stageValidRows } from './stageValidRows';
 import { whileHeartbeating } from './heartbeat';
 import { EntryContext, unreadableEntry } from '../domain/entries';
 import { Chunk } from '../domain/chunkPlan';
-import { ObjectVersion, warehouseObjectKey } from '../domain/keys';
+import { ObjectVersion, warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
 import { SchemaVerdict } from '../domain/schemaCheck';
 import { StatusEntry } from '../domain/statusEntry';
 import { isS3Error } from '../s3';
@@ -51,6 +51,24 @@ export interface ProcessChunkInput {
 /** Activities that need the file on this worker's disk; they run on the worker-specific task queue. */
 export function createFileActivities(deps: FileActivityDeps) {
   const fileDir = (fileId: string) => join(deps.workDir, 'files', fileId);
+
+  /**
+   * DuckDB may split a partition into a different number of files on another attempt, so an
+   * earlier attempt of this chunk can have left parts this one did not write: remove them, or
+   * their rows would be stored twice. The partitions themselves depend only on the data.
+   */
+  async function removeStaleParts(fileId: string, chunkIndex: number, partitions: string[], written: string[]): Promise<void> {
+    const keep = new Set(written);
+    for (const partition of partitions) {
+      const res = await deps.s3.send(
+        new ListObjectsV2Command({ Bucket: deps.warehouse.bucket, Prefix: warehouseChunkPrefix(deps.warehouse.prefix, partition, fileId, chunkIndex) }),
+      );
+      const stale = (res.Contents ?? []).map((o) => o.Key!).filter((k) => !keep.has(k));
+      if (stale.length > 0) {
+        await deps.s3.send(new DeleteObjectsCommand({ Bucket: deps.warehouse.bucket, Delete: { Objects: stale.map((Key) => ({ Key })), Quiet: true } }));
+      }
+    }
+  }
 
   async function assertLocal(path: string): Promise<void> {
     try {
@@ -148,6 +166,7 @@ export function createFileActivities(deps: FileActivityDeps) {
             await deps.s3.send(new PutObjectCommand({ Bucket: deps.warehouse.bucket, Key: key, Body: body, ContentLength: size }));
             storedKeys.push(key);
           }
+          await removeStaleParts(input.fileId, chunk.index, [...parts.keys()], storedKeys);
           await rm(stageDir, { recursive: true, force: true });
         }
         return { entries: validation.entries, validRows: validation.validRows, invalidRows: validation.invalidRows, storedKeys };

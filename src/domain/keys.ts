@@ -55,8 +55,13 @@ export function nextReportTime(lastReportMs: number | undefined, nowMs: number):
 
 /** Where one chunk's valid rows of one partition live in the events store. */
 export function warehouseObjectKey(prefix: string, partitionPath: string, fileId: string, chunkIndex: number, part = 0): string {
+  return `${warehouseChunkPrefix(prefix, partitionPath, fileId, chunkIndex)}p${part}.parquet`;
+}
+
+/** The prefix every part of one chunk's output in one partition shares. */
+export function warehouseChunkPrefix(prefix: string, partitionPath: string, fileId: string, chunkIndex: number): string {
   const p = normalizePrefix(prefix);
-  return `${p ? p + '/' : ''}${partitionPath}/${fileId}-c${pad(chunkIndex, 5)}-p${part}.parquet`;
+  return `${p ? p + '/' : ''}${partitionPath}/${fileId}-c${pad(chunkIndex, 5)}-`;
 }
 
 export function warehouseManifestKey(prefix: string, fileId: string): string {

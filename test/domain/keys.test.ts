@@ -8,6 +8,7 @@ import {
   reportKeyOf,
   statusWorkflowIdOf,
   warehouseManifestKey,
+  warehouseChunkPrefix,
   warehouseObjectKey,
 } from '../../src/domain/keys';
 
@@ -103,6 +104,8 @@ describe('keys', () => {
   it('warehouse keys', () => {
     assert.equal(warehouseObjectKey('events/', 'date=2024-01-01', 'abc', 7), 'events/date=2024-01-01/abc-c00007-p0.parquet');
     assert.equal(warehouseObjectKey('', 'p', 'abc', 123_456, 2), 'p/abc-c123456-p2.parquet');
+    assert.equal(warehouseChunkPrefix('events/', 'date=2024-01-01', 'abc', 7), 'events/date=2024-01-01/abc-c00007-');
+    assert.ok(warehouseObjectKey('events', 'd', 'abc', 7, 3).startsWith(warehouseChunkPrefix('events', 'd', 'abc', 7)));
     assert.equal(warehouseManifestKey('/events/', 'abc'), 'events/_manifests/abc.json');
     assert.equal(warehouseManifestKey('', 'abc'), '_manifests/abc.json');
   });
