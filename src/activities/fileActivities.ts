@@ -17,6 +17,7 @@ import { ObjectVersion, warehouseChunkPrefix, warehouseObjectKey } from '../doma
 import { SchemaVerdict } from '../domain/schemaCheck';
 import { StatusEntry } from '../domain/statusEntry';
 import { isS3Error } from '../s3';
+import { FailureType } from '../domain/failureTypes';
 
 export interface FileActivityDeps {
   s3: S3Client;
@@ -26,8 +27,6 @@ export interface FileActivityDeps {
   warehouse: { bucket: string; prefix: string };
 }
 
-export const LOCAL_FILE_MISSING = 'LocalFileMissing';
-export const OBJECT_VERSION_GONE = 'ObjectVersionGone';
 
 export type DownloadResult =
   | { kind: 'downloaded'; localPath: string; compression: string; bytes: number }
@@ -74,7 +73,7 @@ export function createFileActivities(deps: FileActivityDeps) {
     try {
       await stat(path);
     } catch {
-      throw ApplicationFailure.nonRetryable(`local copy ${path} is gone (worker restarted?)`, LOCAL_FILE_MISSING);
+      throw ApplicationFailure.nonRetryable(`local copy ${path} is gone (worker restarted?)`, FailureType.LOCAL_FILE_MISSING);
     }
   }
 
@@ -98,7 +97,7 @@ export function createFileActivities(deps: FileActivityDeps) {
         );
       } catch (err) {
         if (isS3Error(err, 'NoSuchKey', 'NoSuchVersion', 'PreconditionFailed', '412', '404')) {
-          throw ApplicationFailure.nonRetryable(`s3://${object.bucket}/${object.key} version ${object.version} no longer exists`, OBJECT_VERSION_GONE);
+          throw ApplicationFailure.nonRetryable(`s3://${object.bucket}/${object.key} version ${object.version} no longer exists`, FailureType.OBJECT_VERSION_GONE);
         }
         throw err;
       }

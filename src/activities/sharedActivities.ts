@@ -5,6 +5,7 @@ import { ObjectVersion, statusWorkflowIdOf, warehouseManifestKey } from '../doma
 import { FileStatusEntry, StatusDocument } from '../domain/statusEntry';
 import { statusDocumentSchema } from '../domain/statusEntrySchema';
 import { isS3Error } from '../s3';
+import { FailureType } from '../domain/failureTypes';
 import type { StatusWorkflowInputV1 } from '../workflows/messages';
 import { statusEntriesSignal } from '../workflows/messages';
 
@@ -23,8 +24,6 @@ export interface WarehouseManifest {
   generation: number;
   keys: string[];
 }
-
-export const REPORT_CONFLICT = 'ReportConflict';
 
 async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
   try {
@@ -93,7 +92,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
         if (!isS3Error(err, 'PreconditionFailed', '412')) throw err;
         const existing = await readJson<StatusDocument>(deps.s3, input.bucket, input.key);
         if (JSON.stringify(existing, null, 2) !== body) {
-          throw ApplicationFailure.nonRetryable(`report ${input.key} exists with other content`, REPORT_CONFLICT);
+          throw ApplicationFailure.nonRetryable(`report ${input.key} exists with other content`, FailureType.REPORT_CONFLICT);
         }
       }
     },

@@ -16,6 +16,7 @@ import type { FileAnalysis } from '../parquet/analyzeFile';
 import type { EntryContext } from '../domain/entries';
 import type { StatusEntry } from '../domain/statusEntry';
 import { fileIdOf } from '../domain/keys';
+import { FailureType } from '../domain/failureTypes';
 import {
   FileProgressV1,
   FileWorkflowInputV1,
@@ -54,7 +55,7 @@ function onWorker(taskQueue: string, t: FileWorkflowTuning) {
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: t.heartbeatTimeoutMs,
     // No attempt limit: S3 faults are retried until they pass; a lost worker is caught by the timeouts.
-    retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['LocalFileMissing', 'ObjectVersionGone'] },
+    retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: [FailureType.LOCAL_FILE_MISSING, FailureType.OBJECT_VERSION_GONE] },
   });
 }
 
@@ -63,11 +64,11 @@ function isWorkerLost(err: unknown): boolean {
   if (!(err instanceof ActivityFailure)) return false;
   const cause = err.cause;
   if (cause instanceof TimeoutFailure) return true;
-  return cause instanceof ApplicationFailure && cause.type === 'LocalFileMissing';
+  return cause instanceof ApplicationFailure && cause.type === FailureType.LOCAL_FILE_MISSING;
 }
 
 function isObjectGone(err: unknown): boolean {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'ObjectVersionGone';
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === FailureType.OBJECT_VERSION_GONE;
 }
 
 /**
@@ -106,26 +107,17 @@ export async function fileWorkflow(input: FileWorkflowInputV1 & { tuning?: Parti
       warnings: [],
     };
     const done = new Map<number, ChunkResult>();
-    let analysis: FileAnalysis | undefined;
     for (;;) {
       progress.phase = 'claiming';
       const worker = onWorker(await shared.claimWorker(), tuning);
       try {
         progress.phase = 'downloading';
         const download = await worker.downloadFile({ object: input.object, fileId, ctx });
-        if (download.kind === 'undecodable') {
-          await report(download.entries);
-          countRows(download.entries);
-          await worker.removeLocalFile({ fileId });
-          if (patched(COMMIT_REJECTED_PASSES)) break;
-          return;
-        }
-        progress.phase = 'inspecting';
-        analysis = await worker.inspectFile({ localPath: download.localPath, ctx, targetChunkRows: tuning.targetChunkRows });
-        progress.fileRows = analysis.footerRows;
-        if (analysis.kind === 'rejected') {
-          await report(analysis.entries);
-          countRows(analysis.entries);
+        const analysis = download.kind === 'downloaded' ? await inspect(worker, download.localPath, ctx) : undefined;
+        if (analysis?.kind !== 'ok') {
+          const rejected = analysis?.entries ?? (download.kind === 'undecodable' ? download.entries : []);
+          await report(rejected);
+          countRows(rejected);
           await worker.removeLocalFile({ fileId });
           if (patched(COMMIT_REJECTED_PASSES)) break;
           return;
@@ -153,6 +145,13 @@ export async function fileWorkflow(input: FileWorkflowInputV1 & { tuning?: Parti
     progress.phase = 'committing';
     const keys = [...done.values()].flatMap((r) => r.storedKeys);
     await shared.commitGeneration({ fileId, object: input.object, generation, keys });
+  }
+
+  async function inspect(worker: ReturnType<typeof onWorker>, localPath: string, ctx: EntryContext): Promise<FileAnalysis> {
+    progress.phase = 'inspecting';
+    const analysis = await worker.inspectFile({ localPath, ctx, targetChunkRows: tuning.targetChunkRows });
+    progress.fileRows = analysis.footerRows;
+    return analysis;
   }
 
   function countRows(entries: StatusEntry[]): void {

@@ -1,0 +1,9 @@
+/** ApplicationFailure types that activities raise and workflows act on (shared, so no string drifts). */
+export const FailureType = {
+  /** The worker's local copy of the file is gone (worker restarted): start the file again elsewhere. */
+  LOCAL_FILE_MISSING: 'LocalFileMissing',
+  /** The object version was deleted or overwritten before it could be read: nothing to process. */
+  OBJECT_VERSION_GONE: 'ObjectVersionGone',
+  /** A report key already holds other content: never overwrite a report. */
+  REPORT_CONFLICT: 'ReportConflict',
+} as const;
