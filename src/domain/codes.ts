@@ -25,7 +25,6 @@ export const RowCodeBit = {
   [ErrorCode.INVALID_ENVIRONMENT_ID]: 2,
   [ErrorCode.INVALID_TIMESTAMP]: 4,
 } as const;
-export type RowErrorCode = keyof typeof RowCodeBit;
 
 /** Not a row code: marks an entry for rows that could not be decoded or a schema-invalid file. */
 export const UNREADABLE_BIT = 8;

@@ -15,7 +15,7 @@ export type FileAnalysis =
 
 const WHOLE_FILE: Chunk = { index: 0, firstRow: 0, rowCount: 0 };
 
-export function unreadableFile(ctx: EntryContext, what: string, footerRows = 0): FileAnalysis {
+function unreadableFile(ctx: EntryContext, what: string, footerRows = 0): FileAnalysis {
   return { kind: 'rejected', footerRows, entries: [unreadableEntry(ctx, { ...WHOLE_FILE, rowCount: footerRows }, what)] };
 }
 
