@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
@@ -6,15 +7,19 @@ import { ConfigError, loadSettings } from './config';
 import { createS3Client } from './s3';
 import { openDuckDb } from './parquet/duckdb';
 import { createIntegrationWorkers } from './workerSetup';
+import { processDirName, sweepDeadProcessDirs } from './workDirs';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
   await mkdir(settings.WORK_DIR, { recursive: true });
+  const swept = await sweepDeadProcessDirs(settings.WORK_DIR);
+  if (swept.length > 0) console.log(`removed scratch directories of dead workers: ${swept.join(', ')}`);
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   const clientConnection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const client = new Client({ connection: clientConnection, namespace: settings.TEMPORAL_NAMESPACE });
   // DuckDB's spill files get a directory of this process's own: workers may share WORK_DIR.
-  const duckdbTemp = await mkdtemp(join(settings.WORK_DIR, 'duckdb-'));
+  const duckdbTemp = join(settings.WORK_DIR, processDirName('duckdb', randomUUID().slice(0, 8)));
+  await mkdir(duckdbTemp, { recursive: true });
   const db = await openDuckDb({ memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS, tempDirectory: duckdbTemp });
   const workers = await createIntegrationWorkers({
     connection,

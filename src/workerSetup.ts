@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
+import { processDirName } from './workDirs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
@@ -36,9 +36,9 @@ export interface IntegrationWorkers {
  * that need the file it downloaded.
  */
 export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Promise<IntegrationWorkers> {
-  const workerId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const workerTaskQueue = `${deps.taskQueue}/worker/${workerId}`;
-  const workDir = join(deps.workDir, `worker-${workerId}`);
+  const dirName = processDirName('worker', randomUUID().slice(0, 8));
+  const workerTaskQueue = `${deps.taskQueue}/${dirName.replace(/^worker-/, 'worker/')}`;
+  const workDir = join(deps.workDir, dirName);
   await mkdir(workDir, { recursive: true });
 
   const shared = createSharedActivities({ s3: deps.s3, client: deps.client, taskQueue: deps.taskQueue, workerTaskQueue, warehouse: deps.warehouse });

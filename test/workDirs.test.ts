@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { processDirName, sweepDeadProcessDirs } from '../src/workDirs';
+
+describe('scratch directories of dead workers', () => {
+  it('removes only the directories of this host whose process is gone', async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'fme-sweep-'));
+    const deadPid = spawnSync('true').pid!;
+    const names = {
+      deadWorker: processDirName('worker', 'ab12cd34', deadPid, 'host-a.example'),
+      deadDuckdb: processDirName('duckdb', '0f0f0f0f', deadPid, 'host-a.example'),
+      liveWorker: processDirName('worker', 'ab12cd34', process.pid, 'host-a.example'),
+      otherHost: processDirName('worker', 'ab12cd34', deadPid, 'host-b'),
+      unrelated: 'files-kept',
+    };
+    for (const n of Object.values(names)) await mkdir(join(workDir, n));
+
+    const removed = await sweepDeadProcessDirs(workDir, 'host-a.example');
+
+    assert.deepEqual(removed.sort(), [names.deadDuckdb, names.deadWorker].sort());
+    assert.deepEqual((await readdir(workDir)).sort(), [names.liveWorker, names.otherHost, names.unrelated].sort());
+  });
+
+  it('names a directory after its kind, host, pid and a random part', () => {
+    assert.equal(processDirName('worker', 'abc', 42, 'h-1'), 'worker-h-1-42-abc');
+  });
+});
