@@ -61,6 +61,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
   });
 
   it('finishes a file on another worker after the first is killed mid-file, counting every row once', async function () {
+    this.timeout(300_000);
     const taskQueue = `kill-${process.pid}`;
     const warehouse = await newBucket(s3, 'wh-kill');
     const n = 300_000;
@@ -94,7 +95,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
         const p = await handle.query(progressQuery);
         return p.phase === 'waiting-for-reprocess' ? p : undefined;
       },
-      120_000,
+      240_000,
     );
     assert.ok(final.workerRestarts >= 1, 'the file was started again elsewhere');
     assert.equal(final.chunksDone, 30);

@@ -48,6 +48,15 @@ const shared = proxyActivities<SharedActivities>({
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
+/**
+ * The same activities where they take milliseconds. A task handed to a worker that was just
+ * killed (its long poll still open on the server) is lost until this timeout, so keep it short.
+ */
+const quick = proxyActivities<SharedActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
 function onWorker(taskQueue: string, t: FileWorkflowTuning) {
   return proxyActivities<FileActivities>({
     taskQueue,
@@ -90,7 +99,7 @@ export async function fileWorkflow(input: FileWorkflowInputV1 & { tuning?: Parti
   });
 
   async function report(entries: StatusEntry[]): Promise<void> {
-    await shared.reportEntries({
+    await quick.reportEntries({
       bucket: input.object.bucket,
       statusPrefix: input.integration.statusPrefix,
       flushDelayMs: tuning.statusFlushDelayMs,
@@ -109,7 +118,7 @@ export async function fileWorkflow(input: FileWorkflowInputV1 & { tuning?: Parti
     const done = new Map<number, ChunkResult>();
     for (;;) {
       progress.phase = 'claiming';
-      const worker = onWorker(await shared.claimWorker(), tuning);
+      const worker = onWorker(await quick.claimWorker(), tuning);
       try {
         progress.phase = 'downloading';
         const download = await worker.downloadFile({ object: input.object, fileId, ctx });
