@@ -117,6 +117,7 @@ export function createFileActivities(deps: FileActivityDeps) {
             return unwrapFile(raw, localPath);
           },
         );
+        Context.current().log.info('file downloaded', { bytes, compression });
         return { kind: 'downloaded', localPath, compression, bytes };
       } catch (err) {
         if (!(err instanceof DecompressionError)) throw err;
@@ -168,6 +169,12 @@ export function createFileActivities(deps: FileActivityDeps) {
           await removeStaleParts(input.fileId, chunk.index, [...parts.keys()], storedKeys);
           await rm(stageDir, { recursive: true, force: true });
         }
+        Context.current().log.info('chunk processed', {
+          chunk: chunk.index,
+          validRows: validation.validRows,
+          invalidRows: validation.invalidRows,
+          storedObjects: storedKeys.length,
+        });
         return { entries: validation.entries, validRows: validation.validRows, invalidRows: validation.invalidRows, storedKeys };
       }));
     },
