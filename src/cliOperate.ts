@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadSettings, Settings } from './config';
 import { createS3Client } from './s3';
 import { objectVersionOf, ObjectVersion } from './domain/keys';
-import { fileProgress, requestReprocessOrNextGeneration, startFileWorkflow } from './client';
+import { fileProgress, fileWorkflowSettings, requestReprocessOrNextGeneration, startFileWorkflow } from './client';
 
 /** A command-line mistake: the CLI prints it with the usage and exits 2. */
 export class UsageError extends Error {}
@@ -53,9 +53,7 @@ export async function processCommand(args: string[]): Promise<number> {
       object,
       originalCreationTime: createdAt,
       integration: { integrationId: values['integration-id'] ?? 'cli', environments, statusPrefix },
-      reprocessWindowMs: settings.REPROCESS_WINDOW,
-      taskQueue: settings.TASK_QUEUE,
-      tuning: { targetChunkRows: settings.CHUNK_TARGET_ROWS, statusFlushDelayMs: settings.STATUS_FLUSH_DELAY },
+      ...fileWorkflowSettings(settings),
     }),
   );
   console.log(`${started.started ? 'started' : 'already known (no-op)'}: ${started.workflowId}`);

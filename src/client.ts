@@ -1,9 +1,16 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { defaultPayloadConverter, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { fileWorkflowIdOf, ObjectVersion } from './domain/keys';
-import type { fileWorkflow, FileWorkflowTuning } from './workflows/fileWorkflow';
-import { FileProgressV1, FileWorkflowInputV1, InboundIntegrationV1, progressQuery, reprocessSignal } from './workflows/messages';
+import type { Settings } from './config';
+import type { fileWorkflow } from './workflows/fileWorkflow';
+import {
+  FileProgressV1,
+  FileWorkflowInputV1,
+  FileWorkflowTuning,
+  InboundIntegrationV1,
+  progressQuery,
+  reprocessSignal,
+} from './workflows/messages';
 
 export interface StartFileParams {
   object: ObjectVersion;
@@ -21,6 +28,15 @@ export interface StartedFile {
   handle: WorkflowHandle<typeof fileWorkflow>;
 }
 
+/** The start parameters a deployment's settings decide (task queue, window, chunk size, flush delay). */
+export function fileWorkflowSettings(settings: Settings): Pick<StartFileParams, 'reprocessWindowMs' | 'taskQueue' | 'tuning'> {
+  return {
+    reprocessWindowMs: settings.REPROCESS_WINDOW,
+    taskQueue: settings.TASK_QUEUE,
+    tuning: { targetChunkRows: settings.CHUNK_TARGET_ROWS, statusFlushDelayMs: settings.STATUS_FLUSH_DELAY },
+  };
+}
+
 /**
  * Starts the file workflow of one object version. The ID is derived from the version, and
  * the policies are explicit: a start while it runs joins the running one, a start after it
@@ -28,7 +44,7 @@ export interface StartedFile {
  */
 export async function startFileWorkflow(client: Client, p: StartFileParams): Promise<StartedFile> {
   const workflowId = fileWorkflowIdOf(p.object);
-  const input: FileWorkflowInputV1 & { tuning?: Partial<FileWorkflowTuning> } = {
+  const input: FileWorkflowInputV1 = {
     version: 1,
     object: p.object,
     originalCreationTime: p.originalCreationTime,

@@ -5,13 +5,12 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadSettings } from './config';
-import { createS3Client, isS3Error } from './s3';
-import { openDuckDb, sqlString, withConnection } from './parquet/duckdb';
-import { createIntegrationWorkers } from './workerSetup';
-import { startFileWorkflow } from './client';
+import { isS3Error } from './s3';
+import { sqlString, withConnection } from './parquet/duckdb';
+import { createWorkerProcess } from './workerProcess';
+import { fileWorkflowSettings, startFileWorkflow } from './client';
 import { objectVersionOf } from './domain/keys';
 import { startMoto } from './dev/moto';
 import { startTemporalDevServer } from './dev/temporalDevServer';
@@ -64,28 +63,12 @@ async function main(): Promise<void> {
     S3_FORCE_PATH_STYLE: 'true',
     WORK_DIR: join(workDir, 'worker'),
   });
-  await mkdir(settings.WORK_DIR, { recursive: true });
-  const s3 = createS3Client(settings);
+  const worker = await createWorkerProcess(settings);
+  const { client, s3, db } = worker;
   await ensureBucket(s3, DEMO_BUCKET);
   await ensureBucket(s3, settings.WAREHOUSE_BUCKET);
-
-  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
-  const db = await openDuckDb({ memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS, tempDirectory: settings.WORK_DIR });
-  const workers = await createIntegrationWorkers({
-    connection: nativeConnection,
-    namespace: settings.TEMPORAL_NAMESPACE,
-    client,
-    s3,
-    db,
-    taskQueue: settings.TASK_QUEUE,
-    workDir: settings.WORK_DIR,
-    warehouse: { bucket: settings.WAREHOUSE_BUCKET, prefix: settings.WAREHOUSE_PREFIX },
-    maxConcurrentChunks: settings.WORKER_MAX_CONCURRENT_CHUNKS,
-  });
-  const running = workers.run();
-  shutdown = () => workers.shutdown();
+  const running = worker.run();
+  shutdown = () => worker.shutdown();
 
   const samplePath = join(workDir, 'sample-events.parquet');
   await withConnection(db, (c) => c.run(`COPY (${eventsSql(SAMPLE_ROWS)}) TO ${sqlString(samplePath)} (FORMAT parquet, COMPRESSION snappy)`));
@@ -97,9 +80,7 @@ async function main(): Promise<void> {
     object,
     originalCreationTime: (head.LastModified ?? new Date()).getTime(),
     integration: { integrationId: 'demo', environments: GOOD_ENVIRONMENTS, statusPrefix: STATUS_PREFIX },
-    reprocessWindowMs: settings.REPROCESS_WINDOW,
-    taskQueue: settings.TASK_QUEUE,
-    tuning: { targetChunkRows: settings.CHUNK_TARGET_ROWS, statusFlushDelayMs: settings.STATUS_FLUSH_DELAY },
+    ...fileWorkflowSettings(settings),
   });
   console.log(`uploaded s3://${DEMO_BUCKET}/${key} (${SAMPLE_ROWS} rows, ~2.8% invalid on purpose); file workflow ${workflowId}`);
 
@@ -116,9 +97,6 @@ async function main(): Promise<void> {
 Running until Ctrl-C.`);
 
   await running;
-  db.closeSync();
-  await nativeConnection.close();
-  await connection.close();
   await Promise.all([temporal.stop(), moto.stop()]);
 }
 

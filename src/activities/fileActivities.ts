@@ -3,7 +3,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { DuckDBInstance, withConnection } from '../parquet/duckdb';
 import { analyzeFile, FileAnalysis } from '../parquet/analyzeFile';
@@ -11,12 +11,12 @@ import { DecompressionError, unwrapFile } from '../parquet/unwrap';
 import { firstLine, isResourceFault, validateChunk } from '../parquet/validateChunk';
 import { StagedFile, stageValidRows } from './stageValidRows';
 import { whileHeartbeating } from './heartbeat';
-import { EntryContext, unreadableEntry } from '../domain/entries';
+import { EntryContext, unreadableEntry, unreadableFileEntry } from '../domain/entries';
 import { Chunk } from '../domain/chunkPlan';
 import { ObjectVersion, warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
 import { SchemaVerdict } from '../domain/schemaCheck';
 import { StatusEntry } from '../domain/statusEntry';
-import { isS3Error } from '../s3';
+import { deleteKeys, isS3Error } from '../s3';
 import { FailureType } from '../domain/failureTypes';
 
 export interface FileActivityDeps {
@@ -62,10 +62,7 @@ export function createFileActivities(deps: FileActivityDeps) {
       const res = await deps.s3.send(
         new ListObjectsV2Command({ Bucket: deps.warehouse.bucket, Prefix: warehouseChunkPrefix(deps.warehouse.prefix, partition, fileId, chunkIndex) }),
       );
-      const stale = (res.Contents ?? []).map((o) => o.Key!).filter((k) => !keep.has(k));
-      if (stale.length > 0) {
-        await deps.s3.send(new DeleteObjectsCommand({ Bucket: deps.warehouse.bucket, Delete: { Objects: stale.map((Key) => ({ Key })), Quiet: true } }));
-      }
+      await deleteKeys(deps.s3, deps.warehouse.bucket, (res.Contents ?? []).map((o) => o.Key!).filter((k) => !keep.has(k)));
     }
   }
 
@@ -121,7 +118,7 @@ export function createFileActivities(deps: FileActivityDeps) {
         return { kind: 'downloaded', localPath, compression, bytes };
       } catch (err) {
         if (!(err instanceof DecompressionError)) throw err;
-        return { kind: 'undecodable', entries: [unreadableEntry(input.ctx, { index: 0, firstRow: 0, rowCount: 0 }, err.message)] };
+        return { kind: 'undecodable', entries: [unreadableFileEntry(input.ctx, err.message)] };
       } finally {
         await rm(raw, { force: true });
       }

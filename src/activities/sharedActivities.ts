@@ -1,10 +1,10 @@
-import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ObjectVersion, statusWorkflowIdOf, warehouseManifestKey } from '../domain/keys';
 import { FileStatusEntry, StatusDocument } from '../domain/statusEntry';
 import { statusDocumentSchema } from '../domain/statusEntrySchema';
-import { isS3Error } from '../s3';
+import { deleteKeys, isS3Error } from '../s3';
 import { FailureType } from '../domain/failureTypes';
 import type { StatusWorkflowInputV1 } from '../workflows/messages';
 import { statusEntriesSignal } from '../workflows/messages';
@@ -52,14 +52,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
       const previous = await readJson<WarehouseManifest>(deps.s3, deps.warehouse.bucket, manifestKey);
       const keep = new Set(input.keys);
       const stale = (previous?.keys ?? []).filter((k) => !keep.has(k));
-      for (let i = 0; i < stale.length; i += 1000) {
-        await deps.s3.send(
-          new DeleteObjectsCommand({
-            Bucket: deps.warehouse.bucket,
-            Delete: { Objects: stale.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
-          }),
-        );
-      }
+      await deleteKeys(deps.s3, deps.warehouse.bucket, stale);
       const manifest: WarehouseManifest = { object: input.object, generation: input.generation, keys: [...input.keys].sort() };
       await deps.s3.send(
         new PutObjectCommand({ Bucket: deps.warehouse.bucket, Key: manifestKey, Body: JSON.stringify(manifest), ContentType: 'application/json' }),

@@ -110,6 +110,11 @@ export function unreadableEntry(ctx: EntryContext, chunk: Chunk, what: string): 
   };
 }
 
+/** The single entry of a file that cannot be read at all; numberOfRows is the footer's count where it could be read. */
+export function unreadableFileEntry(ctx: EntryContext, what: string, footerRows = 0): StatusEntry {
+  return unreadableEntry(ctx, { index: 0, firstRow: 0, rowCount: footerRows }, what);
+}
+
 /** The single entry of a file whose schema breaks the contract; numberOfRows is the footer's count. */
 export function schemaInvalidEntry(ctx: EntryContext, footerRows: number, problems: readonly string[]): StatusEntry {
   return {

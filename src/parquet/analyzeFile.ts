@@ -6,17 +6,15 @@ import { transcodeLzoToUncompressed } from './lzoTranscode';
 import { firstLine } from './validateChunk';
 import { checkEventSchema, SchemaVerdict } from '../domain/schemaCheck';
 import { Chunk, planChunks } from '../domain/chunkPlan';
-import { EntryContext, schemaInvalidEntry, unreadableEntry } from '../domain/entries';
+import { EntryContext, schemaInvalidEntry, unreadableFileEntry } from '../domain/entries';
 import { StatusEntry } from '../domain/statusEntry';
 
 export type FileAnalysis =
   | { kind: 'rejected'; footerRows: number; entries: StatusEntry[] }
-  | { kind: 'ok'; footerRows: number; verdict: SchemaVerdict; chunks: Chunk[]; readPath: string; codecs: string[] };
-
-const WHOLE_FILE: Chunk = { index: 0, firstRow: 0, rowCount: 0 };
+  | { kind: 'ok'; footerRows: number; verdict: SchemaVerdict; chunks: Chunk[]; readPath: string };
 
 function unreadableFile(ctx: EntryContext, what: string, footerRows = 0): FileAnalysis {
-  return { kind: 'rejected', footerRows, entries: [unreadableEntry(ctx, { ...WHOLE_FILE, rowCount: footerRows }, what)] };
+  return { kind: 'rejected', footerRows, entries: [unreadableFileEntry(ctx, what, footerRows)] };
 }
 
 /**
@@ -59,6 +57,5 @@ export async function analyzeFile(
     verdict,
     chunks: planChunks(footer.rowGroupRows, targetChunkRows),
     readPath,
-    codecs: footer.codecs,
   };
 }

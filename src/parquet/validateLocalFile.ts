@@ -4,7 +4,7 @@ import { DuckDBInstance, withConnection } from './duckdb';
 import { analyzeFile } from './analyzeFile';
 import { decompressFile, DecompressionError, sniffFile } from './unwrap';
 import { validateChunk } from './validateChunk';
-import { EntryContext, unreadableEntry } from '../domain/entries';
+import { EntryContext, unreadableFileEntry } from '../domain/entries';
 import { StatusDocument, StatusEntry, toStatusDocument } from '../domain/statusEntry';
 
 export interface LocalValidationOptions {
@@ -40,7 +40,7 @@ export async function validateLocalFile(db: DuckDBInstance, path: string, opts: 
           await decompressFile(path, readable, compression);
         } catch (err) {
           if (err instanceof DecompressionError) {
-            return [unreadableEntry(ctx, { index: 0, firstRow: 0, rowCount: 0 }, err.message)];
+            return [unreadableFileEntry(ctx, err.message)];
           }
           throw err;
         }

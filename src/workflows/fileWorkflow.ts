@@ -20,6 +20,7 @@ import { FailureType } from '../domain/failureTypes';
 import {
   FileProgressV1,
   FileWorkflowInputV1,
+  FileWorkflowTuning,
   FileWorkflowResultV1,
   progressQuery,
   reprocessSignal,
@@ -32,16 +33,13 @@ import {
  */
 export const COMMIT_REJECTED_PASSES = 'commit-rejected-passes';
 
-/** Settings the workflow reads from its input's `tuning`, with production defaults. */
-const DEFAULT_TUNING = {
+const DEFAULT_TUNING: FileWorkflowTuning = {
   targetChunkRows: 1_000_000,
   statusFlushDelayMs: 5_000,
-  /** A worker that has not picked up its queued activity by then is taken as lost. */
   workerScheduleToStartMs: 60_000,
   heartbeatTimeoutMs: 30_000,
   maxWorkerRestarts: 5,
 };
-export type FileWorkflowTuning = typeof DEFAULT_TUNING;
 
 const shared = proxyActivities<SharedActivities>({
   startToCloseTimeout: '2 minutes',
@@ -84,7 +82,7 @@ function isObjectGone(err: unknown): boolean {
  * One object version of a customer's file: download it, validate it chunk by chunk, store
  * the valid rows and report entries; then stay open for `reprocess` during the window.
  */
-export async function fileWorkflow(input: FileWorkflowInputV1 & { tuning?: Partial<FileWorkflowTuning> }): Promise<FileWorkflowResultV1> {
+export async function fileWorkflow(input: FileWorkflowInputV1): Promise<FileWorkflowResultV1> {
   const tuning: FileWorkflowTuning = { ...DEFAULT_TUNING, ...input.tuning };
   const fileId = fileIdOf(input.object);
   let generation = input.generation;

@@ -14,6 +14,16 @@ export interface InboundIntegrationV1 {
   statusPrefix: string;
 }
 
+/** Per-run settings of a file workflow; each has a production default in the workflow. */
+export interface FileWorkflowTuning {
+  targetChunkRows: number;
+  statusFlushDelayMs: number;
+  /** A worker that has not picked up its queued activity by then is taken as lost. */
+  workerScheduleToStartMs: number;
+  heartbeatTimeoutMs: number;
+  maxWorkerRestarts: number;
+}
+
 export interface FileWorkflowInputV1 {
   version: 1;
   object: ObjectVersion;
@@ -24,6 +34,7 @@ export interface FileWorkflowInputV1 {
   generation: number;
   /** How long the workflow stays open for `reprocess` after a pass, in ms. */
   reprocessWindowMs: number;
+  tuning?: Partial<FileWorkflowTuning>;
   /** Carried over by continue-as-new. */
   carried?: { passesDone: number };
 }
