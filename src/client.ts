@@ -1,7 +1,7 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { fileWorkflowIdOf, ObjectVersion } from './domain/keys';
-import type { Settings } from './config';
+import type { Settings } from './config/settings';
 import type { fileWorkflow } from './workflows/fileWorkflow';
 import {
   FileProgressV1,
@@ -10,7 +10,7 @@ import {
   InboundIntegrationV1,
   progressQuery,
   reprocessSignal,
-} from './workflows/messages';
+} from './messages';
 
 export interface StartFileParams {
   object: ObjectVersion;

@@ -1,5 +1,5 @@
-import { ConfigError, loadSettings } from './config';
-import { createWorkerProcess } from './workerProcess';
+import { ConfigError, loadSettings } from './config/settings';
+import { createWorkerProcess } from './worker/workerProcess';
 
 async function main(): Promise<void> {
   const settings = loadSettings();

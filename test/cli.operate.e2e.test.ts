@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { rowsIn } from '../src/domain/statusEntry';
 import { openDuckDb } from '../src/parquet/duckdb';
-import type { FileProgressV1 } from '../src/workflows/messages';
+import type { FileProgressV1 } from '../src/messages';
 import type { Moto } from '../src/dev/moto';
 import { localTemporal } from './support/temporal';
 import { PROJECT_ROOT } from './support/paths';
@@ -34,37 +34,43 @@ describe('CLI process / progress / reprocess against a running deployment', func
 
   after(async () => worker?.stop());
 
-  async function cli(...args: string[]): Promise<{ stdout: string; code: number }> {
+  async function cliWith(extraEnv: Record<string, string | undefined>, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
     try {
-      const { stdout } = await promisify(execFile)('node', ['lib/src/cli.js', ...args], {
+      const { stdout, stderr } = await promisify(execFile)('node', ['lib/src/cli/main.js', ...args], {
         cwd: PROJECT_ROOT,
-        env: deploymentEnv(env, moto, taskQueue, { STATUS_FLUSH_DELAY: '300ms' }),
+        env: { ...deploymentEnv(env, moto, taskQueue, { STATUS_FLUSH_DELAY: '300ms' }), ...extraEnv },
       });
-      return { stdout, code: 0 };
+      return { stdout, stderr, code: 0 };
     } catch (err) {
-      const e = err as { stdout: string; code: number };
-      return { stdout: e.stdout, code: e.code };
+      const e = err as { stdout: string; stderr: string; code: number };
+      return { stdout: e.stdout, stderr: e.stderr, code: e.code };
     }
   }
+  const cli = (...args: string[]) => cliWith({}, ...args);
 
-  it('starts a file that no notification announced, is a no-op the second time, and reprocesses on request', async function () {
+  async function uploadEvents(key: string, rows: number): Promise<void> {
     const dir = await mkdtemp(join(tmpdir(), 'fme-cli-op-'));
     const db = await openDuckDb({ memoryLimit: '128MB', threads: 1, tempDirectory: dir });
     const path = join(dir, 'f.parquet');
-    await writeEventFile(db, path, 500);
+    await writeEventFile(db, path, rows);
     db.closeSync();
-    const key = 'in/unannounced.parquet';
     await putFile(s3, bucket, key, path);
+  }
+
+  it('starts a file that no notification announced, is a no-op the second time, and reprocesses on request', async function () {
+    const key = 'in/unannounced.parquet';
+    await uploadEvents(key, 500);
     const object = ['--bucket', bucket, '--key', key];
 
     const first = await cli('process', ...object, '--environments', 'env-a,env-b', '--status-prefix', 'st-cli');
     assert.equal(first.code, 0);
     assert.match(first.stdout, /^started: file\/.*in\/unannounced\.parquet@/);
-    const second = await cli('process', ...object, '--environments', 'env-a,env-b', '--status-prefix', 'st-cli');
-    assert.match(second.stdout, /^already known \(no-op\): /);
+    const second = await cli('process', ...object, '--environments', 'env-a,env-b', '--status-prefix', 'st-cli', '--json');
+    assert.equal(second.code, 0);
+    assert.deepEqual(JSON.parse(second.stdout), { workflowId: first.stdout.replace(/^started: /, '').trim(), started: false });
 
     await waitFor('the pass to finish', async () => {
-      const p = JSON.parse((await cli('progress', ...object)).stdout) as FileProgressV1;
+      const p = JSON.parse((await cli('progress', ...object, '--json')).stdout) as FileProgressV1;
       return p.phase === 'waiting-for-reprocess' ? p : undefined;
     });
     const re = await cli('reprocess', ...object, '--reason', 'test');
@@ -74,5 +80,49 @@ describe('CLI process / progress / reprocess against a running deployment', func
       return rowsIn(all) === 1000 ? all : undefined;
     });
     assert.equal(rowsIn(entries.filter((e) => e.warnings.includes('REPROCESSED'))), 500);
+  });
+
+  describe('operational failures: exit 3, one line that says what to set, a stack trace only with --verbose', () => {
+    const key = 'in/failures.parquet';
+    before(async () => uploadEvents(key, 10));
+
+    it('progress of an object no workflow has processed names `cli process`', async () => {
+      const r = await cli('progress', '--bucket', bucket, '--key', key);
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^error: no file workflow for this object version \(file\/.*\): start it with `cli process`\n$/);
+    });
+
+    it('an unreachable Temporal names TEMPORAL_ADDRESS; --verbose adds the stack', async () => {
+      const r = await cliWith({ TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'progress', '--bucket', bucket, '--key', key);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^error: cannot reach Temporal at 127\.0\.0\.1:1: set TEMPORAL_ADDRESS; against the `npm start` demo, paste the environment it printed/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+      const verbose = await cliWith({ TEMPORAL_ADDRESS: '127.0.0.1:1' }, '--verbose', 'progress', '--bucket', bucket, '--key', key);
+      assert.equal(verbose.code, 3);
+      assert.match(verbose.stderr, /\n\s+at /);
+    });
+
+    it('missing AWS credentials name the variables and the npm start environment', async () => {
+      const r = await cliWith(
+        {
+          AWS_ACCESS_KEY_ID: undefined,
+          AWS_SECRET_ACCESS_KEY: undefined,
+          AWS_PROFILE: undefined,
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+          AWS_CONFIG_FILE: '/nonexistent',
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+        'progress', '--bucket', bucket, '--key', key,
+      );
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^error: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \(or AWS_PROFILE\); against the `npm start` demo/);
+    });
+
+    it('an object that does not exist is named as such', async () => {
+      const r = await cli('reprocess', '--bucket', bucket, '--key', 'in/never-uploaded.parquet');
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, /^error: S3 has no such object or bucket/);
+    });
   });
 });

@@ -11,17 +11,18 @@ import { compressWhole, eventsSql, expectedRowCodes, GOOD_ENVIRONMENTS, writeEve
 import { FIXTURES, PROJECT_ROOT, VENV_PYTHON } from './support/paths';
 
 /**
- * The offline validator as a user runs it (`node lib/src/cli.js validate ...`), on files written
+ * The offline validator as a user runs it (`node lib/src/cli/main.js validate ...`), on files written
  * by other writers: pyarrow 21 with its defaults (format 2.6, snappy; test/fixtures/pyarrow/make_files.py),
  * DuckDB (test/support/eventFiles.ts) and parquet-mr with Hadoop LZO (test/fixtures/lzo).
  */
 
-const CLI = 'lib/src/cli.js';
+const CLI = 'lib/src/cli/main.js';
 const CREATED = 1_642_198_960_000;
 const ENVS = GOOD_ENVIRONMENTS.join(',');
 const TS_RULE = 'not epoch milliseconds in [946684800000, 4102444800000) (2000-01-01 to 2100-01-01 UTC)';
 const ENV_RULE = `not among the integration's environments [${GOOD_ENVIRONMENTS.join(', ')}]`;
-const USAGE = 'Usage:\n  cli validate <local-file> --environments <id,id,...> [--key <s3-key>] [--created-at <epoch-ms>]';
+const USAGE = 'Usage: cli validate [options] <file>';
+const PROGRAM_USAGE = 'Usage: cli [options] [command]';
 
 interface Run {
   code: number | null;
@@ -470,32 +471,33 @@ describe('cli validate (real CLI on files from other writers)', function () {
     });
   });
 
-  describe('usage errors: exit 2 with the usage on stderr', () => {
-    const cases: [string, () => string[], RegExp][] = [
-      ['no command', () => [], /^no command given\n/],
-      ['unknown command', () => ['frobnicate', 'x.parquet'], /^unknown command: frobnicate\n/],
-      ['no file', () => ['validate', '--environments', ENVS], /^validate takes exactly one local file\n/],
-      ['two files', () => ['validate', pa('valid.parquet'), pa('bounds.parquet'), '--environments', ENVS], /^validate takes exactly one local file\n/],
-      ['missing --environments', () => ['validate', pa('valid.parquet')], /^--environments is required\n/],
-      ['--environments without a value', () => ['validate', pa('valid.parquet'), '--environments'], /^Option '--environments <value>' argument missing/],
-      ['--environments empty', () => ['validate', pa('valid.parquet'), '--environments', ''], /^--environments needs at least one environment id\n/],
-      ['--environments only commas', () => ['validate', pa('valid.parquet'), '--environments', ' , '], /^--environments needs at least one environment id\n/],
-      ['unknown flag', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--bogus'], /Unknown option '--bogus'/],
-      ['a file that does not exist', () => ['validate', join(dir, 'nope.parquet'), '--environments', ENVS], /^no such file: /],
-      ['a directory', () => ['validate', dir, '--environments', ENVS], /^not a file: /],
-      ['--created-at not a number', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at', 'yesterday'], /^--created-at must be epoch milliseconds\n/],
-      ['--created-at empty', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at', ''], /^--created-at must be epoch milliseconds\n/],
-      ['--created-at negative', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at=-5'], /^--created-at must be epoch milliseconds\n/],
-      ['--created-at fractional', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at', '1.5'], /^--created-at must be epoch milliseconds\n/],
-      ['--created-at in exponent notation', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at', '1e12'], /^--created-at must be epoch milliseconds\n/],
+  describe('usage errors: exit 2, the error and the usage on stderr, nothing on stdout', () => {
+    const cases: [string, () => string[], RegExp, string][] = [
+      ['no command', () => [], /^error: no command given\n/, PROGRAM_USAGE],
+      ['unknown command', () => ['frobnicate', 'x.parquet'], /^error: unknown command 'frobnicate'\n/, PROGRAM_USAGE],
+      ['no file', () => ['validate', '--environments', ENVS], /^error: missing required argument 'file'\n/, USAGE],
+      ['two files', () => ['validate', pa('valid.parquet'), pa('bounds.parquet'), '--environments', ENVS], /^error: too many arguments for 'validate'/, USAGE],
+      ['missing --environments', () => ['validate', pa('valid.parquet')], /^error: required option '--environments <ids>' not specified\n/, USAGE],
+      ['--environments without a value', () => ['validate', pa('valid.parquet'), '--environments'], /^error: option '--environments <ids>' argument missing/, USAGE],
+      ['--environments empty', () => ['validate', pa('valid.parquet'), '--environments', ''], /needs at least one environment id\n/, USAGE],
+      ['--environments only commas', () => ['validate', pa('valid.parquet'), '--environments', ' , '], /needs at least one environment id\n/, USAGE],
+      ['unknown flag', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--bogus'], /^error: unknown option '--bogus'/, USAGE],
+      ['a file that does not exist', () => ['validate', join(dir, 'nope.parquet'), '--environments', ENVS], /^error: no such file: /, USAGE],
+      ['a directory', () => ['validate', dir, '--environments', ENVS], /^error: not a file: /, USAGE],
+      ['--created-at not a number', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at', 'yesterday'], /must be epoch milliseconds\n/, USAGE],
+      ['--created-at empty', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at', ''], /must be epoch milliseconds\n/, USAGE],
+      ['--created-at negative', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at=-5'], /must be epoch milliseconds\n/, USAGE],
+      ['--created-at fractional', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at', '1.5'], /must be epoch milliseconds\n/, USAGE],
+      ['--created-at in exponent notation', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--created-at', '1e12'], /must be epoch milliseconds\n/, USAGE],
+      ['an invalid setting', () => ['validate', pa('valid.parquet'), '--environments', ENVS, '--key', 'k'], /^error: Invalid configuration; set these environment variables:\n {2}CHUNK_TARGET_ROWS: /, ''],
     ];
-    for (const [title, args, message] of cases) {
+    for (const [title, args, message, usage] of cases) {
       it(title, async () => {
-        const run = await runCli(args());
+        const run = await runCli(args(), title === 'an invalid setting' ? { CHUNK_TARGET_ROWS: 'lots' } : {});
         assert.equal(run.code, 2, `stderr: ${run.stderr}`);
         assert.equal(run.stdout, '');
         assert.match(run.stderr, message);
-        assert.ok(run.stderr.includes(USAGE), run.stderr);
+        assert.ok(run.stderr.includes(usage), run.stderr);
       });
     }
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSettings } from '../src/config';
+import { ConfigError, loadSettings } from '../src/config/settings';
 
 function errorOf(env: NodeJS.ProcessEnv): ConfigError {
   try {

@@ -9,7 +9,7 @@ import { startFileWorkflow } from '../src/client';
 import { objectVersionOf } from '../src/domain/keys';
 import { entryTriplet, rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb } from '../src/parquet/duckdb';
-import { progressQuery } from '../src/workflows/messages';
+import { progressQuery } from '../src/messages';
 import type { Moto } from '../src/dev/moto';
 import { localTemporal } from './support/temporal';
 import { maybeRecordHistory } from './support/histories';

@@ -8,7 +8,7 @@ import { startFileWorkflow, requestReprocess } from '../src/client';
 import { objectVersionOf } from '../src/domain/keys';
 import { rowsIn } from '../src/domain/statusEntry';
 import { openDuckDb } from '../src/parquet/duckdb';
-import { progressQuery } from '../src/workflows/messages';
+import { progressQuery } from '../src/messages';
 import { timeSkippingTemporal } from './support/temporal';
 import { newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
 import { GOOD_ENVIRONMENTS, writeEventFile } from './support/eventFiles';

@@ -9,7 +9,7 @@ const parquet = require('parquetjs-lite');
 import { startFileWorkflow, requestReprocess, requestReprocessOrNextGeneration } from '../src/client';
 import { rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
-import { progressQuery } from '../src/workflows/messages';
+import { progressQuery } from '../src/messages';
 import { localTemporal } from './support/temporal';
 import { FIXTURES } from './support/paths';
 import { maybeRecordHistory } from './support/histories';

@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type Json } from '@duckdb/node-api';
-import { parquetUsesLzo, transcodeLzoToUncompressed } from '../src/parquet/lzoTranscode';
+import { parquetUsesLzo, transcodeLzoToUncompressed } from '../src/parquet/lzo/transcode';
 
 // Compiled to lib/test/, run from the repo root or anywhere: resolve fixtures from the sources.
 const FIXTURE_DIR = resolve(__dirname, '..', '..', 'test', 'fixtures', 'lzo');

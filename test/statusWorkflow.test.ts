@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { createSharedActivities } from '../src/activities/sharedActivities';
 import { statusWorkflowIdOf } from '../src/domain/keys';
 import { FileStatusEntry, StatusEntry } from '../src/domain/statusEntry';
-import { statusEntriesSignal, statusStateQuery, StatusWorkflowInputV1 } from '../src/workflows/messages';
+import { statusEntriesSignal, statusStateQuery, StatusWorkflowInputV1 } from '../src/messages';
 import { MAX_ENTRIES_PER_REPORT, type statusWorkflow } from '../src/workflows/statusWorkflow';
 import { timeSkippingTemporal, workflowBundle } from './support/temporal';
 import { newBucket, readReports, s3For, sharedMoto } from './support/harness';

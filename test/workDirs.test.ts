@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processDirName, sweepDeadProcessDirs } from '../src/workDirs';
+import { processDirName, sweepDeadProcessDirs } from '../src/worker/scratchDirs';
 
 describe('scratch directories of dead workers', () => {
   it('removes only the directories of this host whose process is gone', async () => {

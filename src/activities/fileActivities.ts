@@ -6,18 +6,24 @@ import { Readable, Transform } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { DuckDBInstance, withConnection } from '../parquet/duckdb';
-import { analyzeFile, FileAnalysis } from '../parquet/analyzeFile';
+import { analyzeFile } from '../parquet/analyzeFile';
 import { DecompressionError, unwrapFile } from '../parquet/unwrap';
 import { firstLine, isResourceFault, validateChunk } from '../parquet/validateChunk';
 import { StagedFile, stageValidRows } from './stageValidRows';
 import { whileHeartbeating } from './heartbeat';
-import { EntryContext, unreadableEntry, unreadableFileEntry } from '../domain/entries';
-import { Chunk } from '../domain/chunkPlan';
-import { ObjectVersion, warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
-import { SchemaVerdict } from '../domain/schemaCheck';
-import { StatusEntry } from '../domain/statusEntry';
-import { deleteKeys, isS3Error } from '../s3';
-import { FailureType } from '../domain/failureTypes';
+import { unreadableEntry, unreadableFileEntry } from '../domain/entries';
+import { warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
+import { deleteKeys, isS3Error } from '../s3/s3';
+import {
+  ChunkResultV1,
+  DownloadFileInputV1,
+  DownloadFileResultV1,
+  FailureType,
+  InspectFileInputV1,
+  InspectFileResultV1,
+  ProcessChunkInputV1,
+  RemoveLocalFileInputV1,
+} from '../messages';
 
 export interface FileActivityDeps {
   s3: S3Client;
@@ -27,25 +33,6 @@ export interface FileActivityDeps {
   warehouse: { bucket: string; prefix: string };
 }
 
-
-export type DownloadResult =
-  | { kind: 'downloaded'; localPath: string; compression: string; bytes: number }
-  | { kind: 'undecodable'; entries: StatusEntry[] };
-
-export interface ChunkResult {
-  entries: StatusEntry[];
-  validRows: number;
-  invalidRows: number;
-  storedKeys: string[];
-}
-
-export interface ProcessChunkInput {
-  fileId: string;
-  readPath: string;
-  verdict: SchemaVerdict;
-  chunk: Chunk;
-  ctx: EntryContext;
-}
 
 /** Activities that need the file on this worker's disk; they run on the worker-specific task queue. */
 export function createFileActivities(deps: FileActivityDeps) {
@@ -76,7 +63,7 @@ export function createFileActivities(deps: FileActivityDeps) {
 
   return {
     /** Streams the object version to local disk, then undoes whole-file gzip/bzip2. */
-    async downloadFile(input: { object: ObjectVersion; fileId: string; ctx: EntryContext }): Promise<DownloadResult> {
+    async downloadFile(input: DownloadFileInputV1): Promise<DownloadFileResultV1> {
       const { object } = input;
       const dir = fileDir(input.fileId);
       await rm(dir, { recursive: true, force: true });
@@ -124,7 +111,7 @@ export function createFileActivities(deps: FileActivityDeps) {
       }
     },
 
-    async inspectFile(input: { localPath: string; ctx: EntryContext; targetChunkRows: number }): Promise<FileAnalysis> {
+    async inspectFile(input: InspectFileInputV1): Promise<InspectFileResultV1> {
       await assertLocal(input.localPath);
       return whileHeartbeating(
         () => ({ phase: 'inspecting' }),
@@ -133,7 +120,7 @@ export function createFileActivities(deps: FileActivityDeps) {
     },
 
     /** Validates one chunk and stores its valid rows under deterministic keys (a retry overwrites). */
-    async processChunk(input: ProcessChunkInput): Promise<ChunkResult> {
+    async processChunk(input: ProcessChunkInputV1): Promise<ChunkResultV1> {
       await assertLocal(input.readPath);
       const { chunk, ctx, verdict } = input;
       const storedKeys: string[] = [];
@@ -176,7 +163,7 @@ export function createFileActivities(deps: FileActivityDeps) {
       }));
     },
 
-    async removeLocalFile(input: { fileId: string }): Promise<void> {
+    async removeLocalFile(input: RemoveLocalFileInputV1): Promise<void> {
       await rm(fileDir(input.fileId), { recursive: true, force: true });
     },
   };

@@ -2,12 +2,18 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ObjectVersion, statusWorkflowIdOf, warehouseManifestKey } from '../domain/keys';
-import { FileStatusEntry, StatusDocument } from '../domain/statusEntry';
+import { StatusDocument } from '../domain/statusEntry';
 import { statusDocumentSchema } from '../domain/statusEntrySchema';
-import { deleteKeys, isS3Error } from '../s3';
-import { FailureType } from '../domain/failureTypes';
-import type { StatusWorkflowInputV1 } from '../workflows/messages';
-import { statusEntriesSignal } from '../workflows/messages';
+import { deleteKeys, isS3Error } from '../s3/s3';
+import {
+  CommitGenerationInputV1,
+  CommitGenerationResultV1,
+  FailureType,
+  ReportEntriesInputV1,
+  StatusWorkflowInputV1,
+  statusEntriesSignal,
+  WriteStatusReportInputV1,
+} from '../messages';
 
 export interface SharedActivityDeps {
   s3: S3Client;
@@ -47,7 +53,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
      * Makes `keys` the file version's whole contribution to the events store: deletes what an
      * earlier generation stored that this one did not, then records this generation's keys.
      */
-    async commitGeneration(input: { fileId: string; object: ObjectVersion; generation: number; keys: string[] }): Promise<{ deleted: number }> {
+    async commitGeneration(input: CommitGenerationInputV1): Promise<CommitGenerationResultV1> {
       const manifestKey = warehouseManifestKey(deps.warehouse.prefix, input.fileId);
       const previous = await readJson<WarehouseManifest>(deps.s3, deps.warehouse.bucket, manifestKey);
       const keep = new Set(input.keys);
@@ -61,7 +67,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
     },
 
     /** Hands entries to the status workflow of (bucket, status prefix), starting it if needed. */
-    async reportEntries(input: { bucket: string; statusPrefix: string; flushDelayMs: number; entries: FileStatusEntry[] }): Promise<void> {
+    async reportEntries(input: ReportEntriesInputV1): Promise<void> {
       if (input.entries.length === 0) return;
       const start: StatusWorkflowInputV1 = { version: 1, bucket: input.bucket, statusPrefix: input.statusPrefix, flushDelayMs: input.flushDelayMs };
       await deps.client.workflow.signalWithStart('statusWorkflow', {
@@ -74,7 +80,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
     },
 
     /** Writes one report. Never overwrites a report with other content; rewriting the same content is a no-op. */
-    async writeStatusReport(input: { bucket: string; key: string; document: StatusDocument }): Promise<void> {
+    async writeStatusReport(input: WriteStatusReportInputV1): Promise<void> {
       // The contract's shape, checked at the last step before the customer sees it.
       const body = JSON.stringify(statusDocumentSchema.parse(input.document), null, 2);
       try {

@@ -2,16 +2,14 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBConnection } from './duckdb';
 import { ParquetFooter, readFooter } from './inspect';
-import { transcodeLzoToUncompressed } from './lzoTranscode';
+import { transcodeLzoToUncompressed } from './lzo/transcode';
 import { firstLine } from './validateChunk';
-import { checkEventSchema, SchemaVerdict } from '../domain/schemaCheck';
-import { Chunk, planChunks } from '../domain/chunkPlan';
+import { checkEventSchema } from '../domain/schemaCheck';
+import { planChunks } from '../domain/chunkPlan';
 import { EntryContext, schemaInvalidEntry, unreadableFileEntry } from '../domain/entries';
-import { StatusEntry } from '../domain/statusEntry';
+import type { FileAnalysis } from '../domain/fileAnalysis';
 
-export type FileAnalysis =
-  | { kind: 'rejected'; footerRows: number; entries: StatusEntry[] }
-  | { kind: 'ok'; footerRows: number; verdict: SchemaVerdict; chunks: Chunk[]; readPath: string };
+export type { FileAnalysis };
 
 function unreadableFile(ctx: EntryContext, what: string, footerRows = 0): FileAnalysis {
   return { kind: 'rejected', footerRows, entries: [unreadableFileEntry(ctx, what, footerRows)] };

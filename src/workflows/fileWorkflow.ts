@@ -10,21 +10,22 @@ import {
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { FileActivities, ChunkResult } from '../activities/fileActivities';
+import type { FileActivities } from '../activities/fileActivities';
 import type { SharedActivities } from '../activities/sharedActivities';
-import type { FileAnalysis } from '../parquet/analyzeFile';
 import type { EntryContext } from '../domain/entries';
+import type { FileAnalysis } from '../domain/fileAnalysis';
 import type { StatusEntry } from '../domain/statusEntry';
 import { fileIdOf } from '../domain/keys';
-import { FailureType } from '../domain/failureTypes';
 import {
+  ChunkResultV1,
+  FailureType,
   FileProgressV1,
   FileWorkflowInputV1,
   FileWorkflowTuning,
   FileWorkflowResultV1,
   progressQuery,
   reprocessSignal,
-} from './messages';
+} from '../messages';
 
 /**
  * Patch: a rejected pass (undecodable or schema-invalid file) also commits its generation, with
@@ -113,7 +114,7 @@ export async function fileWorkflow(input: FileWorkflowInputV1): Promise<FileWork
       environments: input.integration.environments,
       warnings: [],
     };
-    const done = new Map<number, ChunkResult>();
+    const done = new Map<number, ChunkResultV1>();
     for (;;) {
       progress.phase = 'claiming';
       const worker = onWorker(await quick.claimWorker(), tuning);

@@ -3,7 +3,7 @@ import type { SharedActivities } from '../activities/sharedActivities';
 import { RecentTriplets } from '../domain/dedup';
 import { nextReportTime, reportKeyOf } from '../domain/keys';
 import { FileStatusEntry, toStatusDocument } from '../domain/statusEntry';
-import { StatusStateV1, StatusWorkflowInputV1, statusEntriesSignal, statusStateQuery } from './messages';
+import { StatusStateV1, StatusWorkflowInputV1, statusEntriesSignal, statusStateQuery } from '../messages';
 
 /** Triplets remembered for deduplication: ~21 bytes each, well under the payload limit. */
 export const DEDUP_CAPACITY = 20_000;

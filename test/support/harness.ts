@@ -10,9 +10,9 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createS3Client } from '../../src/s3';
+import { createS3Client } from '../../src/s3/s3';
 import { openDuckDb, DuckDBInstance } from '../../src/parquet/duckdb';
-import { createIntegrationWorkers, IntegrationWorkers } from '../../src/workerSetup';
+import { createIntegrationWorkers, IntegrationWorkers } from '../../src/worker/temporalWorkers';
 import { startMoto, Moto } from '../../src/dev/moto';
 import { workflowBundle } from './temporal';
 import { StatusDocument, StatusEntry } from '../../src/domain/statusEntry';

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
-import { processDirName } from './workDirs';
+import { processDirName } from './scratchDirs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
-import type { DuckDBInstance } from './parquet/duckdb';
-import { createFileActivities } from './activities/fileActivities';
-import { createSharedActivities } from './activities/sharedActivities';
+import type { DuckDBInstance } from '../parquet/duckdb';
+import { createFileActivities } from '../activities/fileActivities';
+import { createSharedActivities } from '../activities/sharedActivities';
 
 export interface IntegrationWorkerDeps {
   connection: NativeConnection;
@@ -49,7 +49,7 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     activities: shared,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
   });
   const localWorker = await Worker.create({
     connection: deps.connection,

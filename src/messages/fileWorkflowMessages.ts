@@ -1,9 +1,5 @@
-/**
- * Versioned message types shared by the client and the workflows: workflow inputs,
- * signals and queries. A breaking change adds a new version instead of editing one.
- */
+/** The file workflow's input, result, signal and query (see index.ts for the versioning rule). */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { FileStatusEntry } from '../domain/statusEntry';
 import type { ObjectVersion } from '../domain/keys';
 
 /** What the file workflow needs of its integration until integrations are entities (roadmap 1). */
@@ -63,28 +59,3 @@ export interface ReprocessRequestV1 {
 
 export const reprocessSignal = defineSignal<[ReprocessRequestV1]>('reprocess');
 export const progressQuery = defineQuery<FileProgressV1>('progress');
-
-export interface StatusWorkflowInputV1 {
-  version: 1;
-  bucket: string;
-  statusPrefix: string;
-  /** Wait this long after the first unreported entry before writing a report. */
-  flushDelayMs: number;
-  /** Continue-as-new after this many reports even when history is still small (tests; default: history size decides). */
-  reportsPerRun?: number;
-  /** Carried over by continue-as-new. */
-  carried?: { pending: FileStatusEntry[]; seen: string[]; reportsWritten: number; lastReportMs?: number };
-}
-
-export interface StatusEntriesV1 {
-  entries: FileStatusEntry[];
-}
-
-export interface StatusStateV1 {
-  pendingEntries: number;
-  reportsWritten: number;
-  lastReportKey?: string;
-}
-
-export const statusEntriesSignal = defineSignal<[StatusEntriesV1]>('statusEntries');
-export const statusStateQuery = defineQuery<StatusStateV1>('statusState');

@@ -1,7 +1,10 @@
 import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Settings } from './config';
+import type { Settings } from '../config/settings';
 
 export function createS3Client(settings: Pick<Settings, 'AWS_REGION' | 'S3_ENDPOINT' | 'S3_FORCE_PATH_STYLE'>): S3Client {
+  // The SDK warns on every Node 20 start that releases from January 2027 need Node 22. The
+  // version is pinned in package.json, so the warning is noise in every log (set it to "false" to see it).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Client({
     region: settings.AWS_REGION,
     endpoint: settings.S3_ENDPOINT,

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { Settings } from './config';
-import { createS3Client } from './s3';
-import { DuckDBInstance, openDuckDb } from './parquet/duckdb';
-import { createIntegrationWorkers } from './workerSetup';
-import { processDirName, sweepDeadProcessDirs } from './workDirs';
+import type { Settings } from '../config/settings';
+import { createS3Client } from '../s3/s3';
+import { DuckDBInstance, openDuckDb } from '../parquet/duckdb';
+import { createIntegrationWorkers } from './temporalWorkers';
+import { processDirName, sweepDeadProcessDirs } from './scratchDirs';
 
 export interface WorkerProcess {
   client: Client;

@@ -1,0 +1,29 @@
+/**
+ * Parameters of the bench (sizes, threads, runs, delays) and the targets its figures are held to.
+ * See docs/BENCHMARKS.md for what each figure means.
+ */
+import { join } from 'node:path';
+import { loadSettings, Settings } from '../src/config/settings';
+import { PROJECT_ROOT } from '../src/dev/venv';
+
+export const OUT_DIR = join(PROJECT_ROOT, 'bench', 'out');
+export const BIG_ROWS = 10_000_000;
+export const SMALL_ROWS = 100_000;
+export const ENVIRONMENTS = ['env-a', 'env-b', 'env-c'];
+export const DUCKDB_THREADS = 2;
+export const RUNS = 3;
+/** Status flush delay of the bench's file workflows (production default: 5000 ms). */
+export const STATUS_FLUSH_DELAY_MS = 1_000;
+export const REPORT_POLL_MS = 100;
+export const RSS_SAMPLE_MS = 200;
+export const UPLOAD_PART_BYTES = 16 * 1024 * 1024;
+export const GIB = 1024 ** 3;
+/** Defaults of every setting, untouched by this shell's environment. */
+export const DEFAULTS: Settings = loadSettings({});
+
+export const TARGETS = {
+  oursVsBaselineMaxRatio: 2,
+  e2eBigMinRowsPerSec: 1_000_000,
+  e2eSmallMaxSeconds: 30,
+  workerPeakRssMaxBytes: GIB,
+};

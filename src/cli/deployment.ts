@@ -1,0 +1,33 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
+import { loadSettings, Settings } from '../config/settings';
+import { createS3Client } from '../s3/s3';
+import { objectVersionOf, ObjectVersion } from '../domain/keys';
+
+/** Talks to a running deployment: Temporal and S3 as the environment's settings say. */
+export interface Deployment {
+  settings: Settings;
+  withClient<T>(fn: (client: Client) => Promise<T>): Promise<T>;
+  /** The object's version (versionId, else ETag) and creation time, from a HEAD request. */
+  headObject(bucket: string, key: string, versionId?: string): Promise<{ object: ObjectVersion; createdAt: number }>;
+}
+
+export function deployment(env: NodeJS.ProcessEnv = process.env): Deployment {
+  const settings = loadSettings(env);
+  const s3 = createS3Client(settings);
+  return {
+    settings,
+    async withClient(fn) {
+      const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS, connectTimeout: '10s' });
+      try {
+        return await fn(new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE }));
+      } finally {
+        await connection.close();
+      }
+    },
+    async headObject(bucket, key, versionId) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+      return { object: objectVersionOf(bucket, key, head.VersionId ?? versionId, head.ETag), createdAt: (head.LastModified ?? new Date()).getTime() };
+    },
+  };
+}

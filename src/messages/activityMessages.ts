@@ -1,0 +1,68 @@
+/** Inputs and results of every activity (see index.ts for the versioning rule). */
+import type { Chunk } from '../domain/chunkPlan';
+import type { EntryContext } from '../domain/entries';
+import type { FileAnalysis } from '../domain/fileAnalysis';
+import type { ObjectVersion } from '../domain/keys';
+import type { SchemaVerdict } from '../domain/schemaCheck';
+import type { FileStatusEntry, StatusDocument, StatusEntry } from '../domain/statusEntry';
+
+export interface DownloadFileInputV1 {
+  object: ObjectVersion;
+  fileId: string;
+  ctx: EntryContext;
+}
+
+export type DownloadFileResultV1 =
+  | { kind: 'downloaded'; localPath: string; compression: string; bytes: number }
+  | { kind: 'undecodable'; entries: StatusEntry[] };
+
+export interface InspectFileInputV1 {
+  localPath: string;
+  ctx: EntryContext;
+  targetChunkRows: number;
+}
+
+export type InspectFileResultV1 = FileAnalysis;
+
+export interface ProcessChunkInputV1 {
+  fileId: string;
+  readPath: string;
+  verdict: SchemaVerdict;
+  chunk: Chunk;
+  ctx: EntryContext;
+}
+
+export interface ChunkResultV1 {
+  entries: StatusEntry[];
+  validRows: number;
+  invalidRows: number;
+  storedKeys: string[];
+}
+
+export interface RemoveLocalFileInputV1 {
+  fileId: string;
+}
+
+export interface CommitGenerationInputV1 {
+  fileId: string;
+  object: ObjectVersion;
+  generation: number;
+  keys: string[];
+}
+
+export interface CommitGenerationResultV1 {
+  deleted: number;
+}
+
+export interface ReportEntriesInputV1 {
+  bucket: string;
+  statusPrefix: string;
+  flushDelayMs: number;
+  entries: FileStatusEntry[];
+}
+
+export interface WriteStatusReportInputV1 {
+  bucket: string;
+  key: string;
+  document: StatusDocument;
+}

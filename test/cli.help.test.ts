@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { PROJECT_ROOT } from './support/paths';
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', ['lib/src/cli/main.js', ...args], { cwd: PROJECT_ROOT }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
+    });
+  });
+}
+
+const EXIT_CODES = /Exit codes:\n {2}0 {2}done.*\n {2}1 {2}invalid data.*\n {2}2 {2}usage error.*\n {2}3 {2}operational failure/;
+
+describe('CLI help: every command explains itself and exits 0', () => {
+  it('cli --help lists every command, the environment it reads and the exit codes', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const command of ['validate', 'process', 'reprocess', 'progress']) assert.match(r.stdout, new RegExp(`^ {2}${command} `, 'm'));
+    assert.match(r.stdout, /TEMPORAL_ADDRESS/);
+    assert.match(r.stdout, /`npm start` demo/);
+    assert.match(r.stdout, EXIT_CODES);
+    assert.equal(r.stderr, '');
+  });
+
+  for (const command of ['validate', 'process', 'reprocess', 'progress']) {
+    it(`cli ${command} --help and cli help ${command} show its options and the exit codes`, async () => {
+      for (const args of [[command, '--help'], ['help', command]]) {
+        const r = await run(args);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`^Usage: cli ${command} \\[options\\]`));
+        assert.match(r.stdout, EXIT_CODES);
+      }
+    });
+  }
+
+  it('every command that prints data other than JSON has --json', async () => {
+    for (const command of ['process', 'reprocess', 'progress']) {
+      assert.match((await run([command, '--help'])).stdout, /--json +print the result as JSON/);
+    }
+  });
+});
