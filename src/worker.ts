@@ -1,8 +1,10 @@
 import { ConfigError, loadSettings } from './config/settings';
 import { createWorkerProcess } from './worker/workerProcess';
+import { installWorkerRuntime } from './worker/runtimeLogger';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
+  installWorkerRuntime(settings.LOG_LEVEL);
   const worker = await createWorkerProcess(settings);
   console.log(`worker ready: task queue ${settings.TASK_QUEUE}, own queue ${worker.workerTaskQueue}`);
   await worker.run();

@@ -30,6 +30,7 @@ describe('config', () => {
       DUCKDB_MEMORY_LIMIT: '512MB',
       DUCKDB_THREADS: 2,
       WORKER_MAX_CONCURRENT_CHUNKS: 2,
+      LOG_LEVEL: 'INFO',
     });
   });
 

@@ -29,6 +29,7 @@ export const settingsSchema = z.object({
   DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('512MB'),
   DUCKDB_THREADS: z.coerce.number().int().positive().default(2),
   WORKER_MAX_CONCURRENT_CHUNKS: z.coerce.number().int().positive().default(2),
+  LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -5,11 +5,11 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadSettings } from '../config/settings';
 import { isS3Error } from '../s3/s3';
 import { sqlString, withConnection } from '../parquet/duckdb';
 import { createWorkerProcess } from '../worker/workerProcess';
+import { installWorkerRuntime } from '../worker/runtimeLogger';
 import { fileWorkflowSettings, startFileWorkflow } from '../client';
 import { objectVersionOf } from '../domain/keys';
 import { startMoto } from './moto';
@@ -30,17 +30,22 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   }
 }
 
-let shutdown: (() => void) | undefined;
+/** Stops the worker, then the dev server and moto; set once they run. */
+let stopAll: (() => Promise<void>) | undefined;
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (shutdown) shutdown();
-    else process.exit(130); // still starting: the 'exit' hooks stop the dev server and moto
+    // Still starting, or a second signal: exit now; the 'exit' hooks kill the dev server and moto.
+    if (!stopAll || stopping) process.exit(130);
+    stopping = true;
+    console.log(`\n${signal}: stopping the worker, the Temporal dev server and moto ...`);
+    void stopAll().then(() => process.exit(0));
   });
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const workDir = join(PROJECT_ROOT, '.work');
+  installWorkerRuntime('WARN');
+  const workDir = process.env.DEMO_DIR ?? join(PROJECT_ROOT, '.work');
   // moto keeps its objects in memory, so workflows from an earlier run would find their files
   // gone: every run starts from a clean Temporal database too.
   await rm(workDir, { recursive: true, force: true });
@@ -54,21 +59,31 @@ async function main(): Promise<void> {
     startTemporalDevServer({ port: temporalPort, uiPort, dbFile: join(workDir, 'temporal.sqlite') }),
     startMoto({ port: motoPort }),
   ]);
-  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-  const settings = loadSettings({
-    ...process.env,
+  // What the CLI needs to reach this demo; printed at the end for the user to paste.
+  const demoEnv: Record<string, string> = {
     TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: process.env.TEMPORAL_NAMESPACE ?? 'default',
+    TASK_QUEUE: process.env.TASK_QUEUE ?? 'fme-s3-integration',
     S3_ENDPOINT: moto.endpoint,
     S3_FORCE_PATH_STYLE: 'true',
-    WORK_DIR: join(workDir, 'worker'),
-  });
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+  };
+  Object.assign(process.env, demoEnv);
+  const settings = loadSettings({ ...process.env, WORK_DIR: join(workDir, 'worker') });
   const worker = await createWorkerProcess(settings);
   const { client, s3, db } = worker;
   await ensureBucket(s3, DEMO_BUCKET);
   await ensureBucket(s3, settings.WAREHOUSE_BUCKET);
   const running = worker.run();
-  shutdown = () => worker.shutdown();
+  let stopped: Promise<void> | undefined;
+  stopAll = () =>
+    (stopped ??= (async () => {
+      worker.shutdown();
+      await running;
+      await Promise.all([temporal.stop(), moto.stop()]);
+    })());
 
   const samplePath = join(workDir, 'sample-events.parquet');
   await withConnection(db, (c) => c.run(`COPY (${eventsSql(SAMPLE_ROWS)}) TO ${sqlString(samplePath)} (FORMAT parquet, COMPRESSION snappy)`));
@@ -86,18 +101,24 @@ async function main(): Promise<void> {
 
   const reportKeys = await waitForReports(s3);
   const progress = await handle.query(progressQuery);
+  const exports = Object.entries(demoEnv).map(([k, v]) => `${k}=${v}`).join(' ');
   console.log(`
   report(s):  ${reportKeys.map((k) => `s3://${DEMO_BUCKET}/${k}`).join('\n              ')}
   rows:       ${progress.rowsValid} valid, ${progress.rowsInvalid} invalid, in ${progress.chunksTotal} chunk(s)
   stored in:  s3://${settings.WAREHOUSE_BUCKET}/${settings.WAREHOUSE_PREFIX}/ (Hive-partitioned by environmentId and event_date)
   Web UI:     ${temporal.uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows
-  S3 (moto):  ${moto.endpoint}  (any access key; path-style), e.g.
-              AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws --endpoint-url ${moto.endpoint} s3 cp s3://${DEMO_BUCKET}/${reportKeys[0]} -
-  Validate a file offline:  npm run -s cli -- validate <file.parquet> --environments ${GOOD_ENVIRONMENTS.join(',')}
-Running until Ctrl-C.`);
+  S3 (moto):  ${moto.endpoint}  (path-style; credentials below)
+
+To use the CLI against this demo, paste this environment into another shell in this directory:
+  export ${exports}
+then, for example:
+  npm run -s cli -- progress  --bucket ${DEMO_BUCKET} --key ${key}
+  npm run -s cli -- reprocess --bucket ${DEMO_BUCKET} --key ${key} --reason "try it"
+  npm run -s cli -- validate <file.parquet> --environments ${GOOD_ENVIRONMENTS.join(',')}   (offline; needs no environment)
+Running until Ctrl-C (or SIGTERM).`);
 
   await running;
-  await Promise.all([temporal.stop(), moto.stop()]);
+  await stopAll();
 }
 
 async function waitForReports(s3: S3Client): Promise<string[]> {

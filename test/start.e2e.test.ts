@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/dev/moto';
+import { PROJECT_ROOT } from './support/paths';
+import { waitFor } from './support/harness';
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once('exit', (code) => r(code)));
+}
+
+/**
+ * `npm start` as a newcomer runs it (pre-scripts skipped: the suite already built lib/, and a
+ * rebuild would pull it from under the running tests).
+ */
+describe('npm start: the demo a newcomer runs', function () {
+  this.timeout(180_000);
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`prints an environment the CLI works with as pasted, logs no WARN, and ${signal} to npm stops everything it started`, async () => {
+      const [temporalPort, uiPort, motoPort] = [await freePort(), await freePort(), await freePort()];
+      const npm = spawn('npm', ['start', '--ignore-scripts'], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), MOTO_PORT: String(motoPort), DEMO_DIR: await mkdtemp(join(tmpdir(), 'fme-demo-')) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      npm.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      npm.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      try {
+        await waitFor('the demo to finish its sample', async () => (output.includes('Running until Ctrl-C') ? true : undefined), 150_000);
+        const exportLine = output.match(/^ {2}export (.+)$/m)?.[1];
+        assert.ok(exportLine, output);
+        const pasted = Object.fromEntries(exportLine.split(' ').map((kv) => kv.split('=') as [string, string]));
+        assert.equal(pasted.TEMPORAL_ADDRESS, `127.0.0.1:${temporalPort}`);
+        assert.equal(pasted.S3_ENDPOINT, `http://127.0.0.1:${motoPort}`);
+        const progressLine = output.match(/^ {2}npm run -s cli -- (progress .+)$/m)?.[1];
+        assert.ok(progressLine, output);
+
+        // Only what was printed, plus PATH: nothing of the test's own environment helps.
+        const progress = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+          execFile('node', ['lib/src/cli/main.js', ...progressLine.split(/ +/), '--json'], { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, ...pasted } }, (err, stdout, stderr) =>
+            resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+          ),
+        );
+        assert.equal(progress.code, 0, progress.stderr);
+        assert.equal(JSON.parse(progress.stdout).phase, 'waiting-for-reprocess');
+        assert.doesNotMatch(output, /WARN|Warning/);
+
+        npm.kill(signal);
+        const code = await exited(npm);
+        assert.equal(code, 0, output);
+        assert.match(output, new RegExp(`${signal}: stopping the worker, the Temporal dev server and moto`));
+        for (const port of [temporalPort, uiPort, motoPort]) assert.equal(await portOpen(port), false, `port ${port} still open`);
+      } finally {
+        if (npm.exitCode === null) npm.kill('SIGKILL');
+      }
+    });
+  }
+});
