@@ -1,9 +1,11 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { fileWorkflowIdOf, ObjectVersion } from './domain/keys';
+import { MAX_GENERATION } from './domain/entryId';
 import type { Settings } from './config/settings';
 import type { fileWorkflow } from './workflows/fileWorkflow';
 import {
+  DEFAULT_FILE_TUNING_V1,
   FileProgressV1,
   FileWorkflowInputV1,
   FileWorkflowTuning,
@@ -33,7 +35,7 @@ export function fileWorkflowSettings(settings: Settings): Pick<StartFileParams, 
   return {
     reprocessWindowMs: settings.REPROCESS_WINDOW,
     taskQueue: settings.TASK_QUEUE,
-    tuning: { targetChunkRows: settings.CHUNK_TARGET_ROWS, statusFlushDelayMs: settings.STATUS_FLUSH_DELAY },
+    tuning: { targetChunkRows: settings.CHUNK_TARGET_ROWS, statusFlushDelayMs: settings.STATUS_FLUSH_DELAY, statusPassWaitMs: settings.STATUS_PASS_WAIT },
   };
 }
 
@@ -51,7 +53,8 @@ export async function startFileWorkflow(client: Client, p: StartFileParams): Pro
     integration: p.integration,
     generation: 0,
     reprocessWindowMs: p.reprocessWindowMs,
-    ...(p.tuning ? { tuning: p.tuning } : {}),
+    // Every value in the input, so a running workflow never picks up a later default.
+    tuning: { ...DEFAULT_FILE_TUNING_V1, ...p.tuning },
   };
   try {
     const handle = await client.workflow.start<typeof fileWorkflow>('fileWorkflow', {
@@ -88,8 +91,10 @@ export async function requestReprocessOrNextGeneration(client: Client, object: O
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`cannot read the input of ${workflowId}`);
   const previous = defaultPayloadConverter.fromPayload<FileWorkflowInputV1>(payload);
-  const result = status.name === 'COMPLETED' ? await handle.result() : undefined;
-  const generation = (result?.last.generation ?? previous.generation) + 1;
+  // A failed or terminated run may have reported generations past its input's (reprocess
+  // signals): the next one is above every generation any of its activities was given.
+  const generation = highestGenerationIn(history.events ?? [], previous.generation) + 1;
+  if (generation > MAX_GENERATION) throw new Error(`${workflowId} has used every generation an entry id can hold (${MAX_GENERATION})`);
   await client.workflow.start<typeof fileWorkflow>('fileWorkflow', {
     workflowId,
     taskQueue,
@@ -99,6 +104,20 @@ export async function requestReprocessOrNextGeneration(client: Client, object: O
     memo: { bucket: object.bucket, key: object.key, version: object.version, reason: reason ?? '' },
   });
   return { kind: 'next-generation', workflowId, generation };
+}
+
+type HistoryEvents = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>;
+
+/** The highest `generation` (or `ctx.generation`) in any activity input of a run's history. */
+function highestGenerationIn(events: HistoryEvents, floor: number): number {
+  let highest = floor;
+  for (const event of events) {
+    for (const p of event.activityTaskScheduledEventAttributes?.input?.payloads ?? []) {
+      const input = defaultPayloadConverter.fromPayload<{ generation?: unknown; ctx?: { generation?: unknown } }>(p);
+      for (const g of [input?.generation, input?.ctx?.generation]) if (typeof g === 'number' && g > highest) highest = g;
+    }
+  }
+  return highest;
 }
 
 export async function requestReprocess(client: Client, object: ObjectVersion, reason?: string): Promise<void> {

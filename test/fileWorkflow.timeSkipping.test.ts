@@ -57,7 +57,10 @@ describe('file workflow reprocess window (time-skipping test server + moto)', fu
 
   it('stays open for the 7-day window, then completes after one pass', async function () {
     const { handle } = await start('quiet.parquet');
-    const result = await handle.result(); // the test server skips the 7 days
+    await waitFor('the first pass', async () => ((await handle.query(progressQuery)).phase === 'waiting-for-reprocess' ? true : undefined));
+    await env.sleep(SEVEN_DAYS_MS - 3_600_000);
+    assert.equal((await handle.describe()).status.name, 'RUNNING', 'still open an hour before the window ends');
+    const result = await handle.result(); // the test server skips the rest of the 7 days
     assert.equal(result.generations, 1);
     assert.equal(result.last.phase, 'done');
     assert.equal(result.last.rowsValid + result.last.rowsInvalid, 300);

@@ -1,19 +1,9 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { ObjectVersion, statusWorkflowIdOf, warehouseManifestKey } from '../domain/keys';
-import { StatusDocument } from '../domain/statusEntry';
-import { statusDocumentSchema } from '../domain/statusEntrySchema';
+import { ObjectVersion, warehouseManifestKey } from '../domain/keys';
 import { deleteKeys, isS3Error } from '../s3/s3';
-import {
-  CommitGenerationInputV1,
-  CommitGenerationResultV1,
-  FailureType,
-  ReportEntriesInputV1,
-  StatusWorkflowInputV1,
-  statusEntriesSignal,
-  WriteStatusReportInputV1,
-} from '../messages';
+import { CommitGenerationInputV1, CommitGenerationResultV1 } from '../messages';
+import { createStatusActivities } from './statusActivities';
 
 export interface SharedActivityDeps {
   s3: S3Client;
@@ -66,35 +56,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
       return { deleted: stale.length };
     },
 
-    /** Hands entries to the status workflow of (bucket, status prefix), starting it if needed. */
-    async reportEntries(input: ReportEntriesInputV1): Promise<void> {
-      if (input.entries.length === 0) return;
-      const start: StatusWorkflowInputV1 = { version: 1, bucket: input.bucket, statusPrefix: input.statusPrefix, flushDelayMs: input.flushDelayMs };
-      await deps.client.workflow.signalWithStart('statusWorkflow', {
-        workflowId: statusWorkflowIdOf(input.bucket, input.statusPrefix),
-        taskQueue: deps.taskQueue,
-        args: [start],
-        signal: statusEntriesSignal,
-        signalArgs: [{ entries: input.entries }],
-      });
-    },
-
-    /** Writes one report. Never overwrites a report with other content; rewriting the same content is a no-op. */
-    async writeStatusReport(input: WriteStatusReportInputV1): Promise<void> {
-      // The contract's shape, checked at the last step before the customer sees it.
-      const body = JSON.stringify(statusDocumentSchema.parse(input.document), null, 2);
-      try {
-        await deps.s3.send(
-          new PutObjectCommand({ Bucket: input.bucket, Key: input.key, Body: body, ContentType: 'application/json', IfNoneMatch: '*' }),
-        );
-      } catch (err) {
-        if (!isS3Error(err, 'PreconditionFailed', '412')) throw err;
-        const existing = await readJson<StatusDocument>(deps.s3, input.bucket, input.key);
-        if (JSON.stringify(existing, null, 2) !== body) {
-          throw ApplicationFailure.nonRetryable(`report ${input.key} exists with other content`, FailureType.REPORT_CONFLICT);
-        }
-      }
-    },
+    ...createStatusActivities(deps),
   };
 }
 

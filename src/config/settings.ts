@@ -25,6 +25,7 @@ export const settingsSchema = z.object({
   WORK_DIR: z.string().default(join(tmpdir(), 'fme-s3-integration')),
   CHUNK_TARGET_ROWS: z.coerce.number().int().positive().default(1_000_000),
   STATUS_FLUSH_DELAY: duration.default(5_000),
+  STATUS_PASS_WAIT: duration.default(60_000),
   REPROCESS_WINDOW: duration.default(7 * 86_400_000),
   DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('512MB'),
   DUCKDB_THREADS: z.coerce.number().int().positive().default(2),

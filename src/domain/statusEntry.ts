@@ -19,10 +19,12 @@ export function toStatusDocument(entries: readonly FileStatusEntry[]): StatusDoc
   const doc: StatusDocument = {};
   const files = [...new Set(entries.map((e) => e.fileName))].sort();
   for (const file of files) {
-    doc[file] = entries
+    const list = entries
       .filter((e) => e.fileName === file)
       .map((e) => e.entry)
       .sort((a, b) => a.originalCreationTime - b.originalCreationTime || a.entryId - b.entryId);
+    // Defined, not assigned: a file named `__proto__` would otherwise set the prototype and vanish.
+    Object.defineProperty(doc, file, { value: list, enumerable: true, writable: true, configurable: true });
   }
   return doc;
 }

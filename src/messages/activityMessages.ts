@@ -59,10 +59,24 @@ export interface ReportEntriesInputV1 {
   statusPrefix: string;
   flushDelayMs: number;
   entries: FileStatusEntry[];
+  /** These are the last entries of the file's pass: its report need not wait (added with `report-pass-end`). */
+  passEnded?: boolean;
+  /** The status workflow's wait for a long pass, when it is started by this call. */
+  passWaitMs?: number;
 }
 
 export interface WriteStatusReportInputV1 {
   bucket: string;
   key: string;
   document: StatusDocument;
+}
+
+/**
+ * `written`: this call wrote the report. `already-written`: the key holds this very report
+ * (an earlier attempt wrote it). `taken`: the key holds something else, or its ETag cannot be
+ * compared (SSE-KMS): the caller writes the report to the next key. Results recorded before
+ * `whole-file-reports` are undefined.
+ */
+export interface WriteStatusReportResultV1 {
+  outcome: 'written' | 'already-written' | 'taken';
 }

@@ -4,6 +4,8 @@ export const FailureType = {
   LOCAL_FILE_MISSING: 'LocalFileMissing',
   /** The object version was deleted or overwritten before it could be read: nothing to process. */
   OBJECT_VERSION_GONE: 'ObjectVersionGone',
-  /** A report key already holds other content: never overwrite a report. */
+  /** A report key already holds other content. Raised before `whole-file-reports`; now a `taken` outcome. */
   REPORT_CONFLICT: 'ReportConflict',
+  /** The status workflow has too many entries pending: retry later (back-pressure, retryable). */
+  STATUS_BACKPRESSURE: 'StatusBackPressure',
 } as const;

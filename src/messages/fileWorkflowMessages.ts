@@ -10,7 +10,10 @@ export interface InboundIntegrationV1 {
   statusPrefix: string;
 }
 
-/** Per-run settings of a file workflow; each has a production default in the workflow. */
+/**
+ * Per-run settings of a file workflow. The client writes every field into the input, so a
+ * running workflow keeps the values it started with whatever later code defaults to.
+ */
 export interface FileWorkflowTuning {
   targetChunkRows: number;
   statusFlushDelayMs: number;
@@ -18,7 +21,19 @@ export interface FileWorkflowTuning {
   workerScheduleToStartMs: number;
   heartbeatTimeoutMs: number;
   maxWorkerRestarts: number;
+  /** How long the status workflow holds a long pass's entries for the pass to end. */
+  statusPassWaitMs: number;
 }
+
+/** What inputs that predate a field mean by its absence; never change a value here (add a field instead). */
+export const DEFAULT_FILE_TUNING_V1: FileWorkflowTuning = {
+  targetChunkRows: 1_000_000,
+  statusFlushDelayMs: 5_000,
+  workerScheduleToStartMs: 60_000,
+  heartbeatTimeoutMs: 30_000,
+  maxWorkerRestarts: 5,
+  statusPassWaitMs: 60_000,
+};
 
 export interface FileWorkflowInputV1 {
   version: 1;

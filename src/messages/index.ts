@@ -16,3 +16,4 @@ export * from './fileWorkflowMessages';
 export * from './statusWorkflowMessages';
 export * from './activityMessages';
 export * from './failureTypes';
+export * from './statusLimits';

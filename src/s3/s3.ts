@@ -22,9 +22,21 @@ export function isS3Error(err: unknown, ...names: string[]): boolean {
   return names.some((n) => err.name === n || String(status) === n);
 }
 
-/** Deletes keys in batches of 1,000 (DeleteObjects' limit); missing keys are fine. */
+/** DeleteObjects answered 200 but could not delete some keys; the caller's retry deletes them. */
+export class KeysNotDeletedError extends Error {}
+
+/**
+ * Deletes keys in batches of 1,000 (DeleteObjects' limit); missing keys are fine. DeleteObjects
+ * reports per-key failures in a 200 answer: they are thrown, so a retry deletes them instead of
+ * the keys being forgotten.
+ */
 export async function deleteKeys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 1000) {
-    await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+    const res = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+    const failed = res.Errors ?? [];
+    if (failed.length > 0) {
+      const sample = failed.slice(0, 3).map((e) => `${e.Key} (${e.Code}: ${e.Message})`).join(', ');
+      throw new KeysNotDeletedError(`s3://${bucket}: ${failed.length} of ${Math.min(1000, keys.length - i)} keys not deleted, e.g. ${sample}`);
+    }
   }
 }

@@ -16,8 +16,10 @@ import type { EntryContext } from '../domain/entries';
 import type { FileAnalysis } from '../domain/fileAnalysis';
 import type { StatusEntry } from '../domain/statusEntry';
 import { fileIdOf } from '../domain/keys';
+import { MAX_GENERATION } from '../domain/entryId';
 import {
   ChunkResultV1,
+  DEFAULT_FILE_TUNING_V1,
   FailureType,
   FileProgressV1,
   FileWorkflowInputV1,
@@ -34,13 +36,11 @@ import {
  */
 export const COMMIT_REJECTED_PASSES = 'commit-rejected-passes';
 
-const DEFAULT_TUNING: FileWorkflowTuning = {
-  targetChunkRows: 1_000_000,
-  statusFlushDelayMs: 5_000,
-  workerScheduleToStartMs: 60_000,
-  heartbeatTimeoutMs: 30_000,
-  maxWorkerRestarts: 5,
-};
+/**
+ * Patch: the last report of a pass says so (`passEnded`), so the status workflow writes a
+ * finished file's report at once instead of waiting out its delay.
+ */
+export const REPORT_PASS_END = 'report-pass-end';
 
 const shared = proxyActivities<SharedActivities>({
   startToCloseTimeout: '2 minutes',
@@ -84,7 +84,7 @@ function isObjectGone(err: unknown): boolean {
  * the valid rows and report entries; then stay open for `reprocess` during the window.
  */
 export async function fileWorkflow(input: FileWorkflowInputV1): Promise<FileWorkflowResultV1> {
-  const tuning: FileWorkflowTuning = { ...DEFAULT_TUNING, ...input.tuning };
+  const tuning: FileWorkflowTuning = { ...DEFAULT_FILE_TUNING_V1, ...input.tuning };
   const fileId = fileIdOf(input.object);
   let generation = input.generation;
   let reprocessRequested = false;
@@ -93,16 +93,25 @@ export async function fileWorkflow(input: FileWorkflowInputV1): Promise<FileWork
 
   setHandler(progressQuery, () => progress);
   setHandler(reprocessSignal, (req) => {
+    // Entry ids hold 11 bits of generation; past that a reprocess would reuse ids.
+    if (generation >= MAX_GENERATION) {
+      log.warn('reprocess refused: this file version has used every generation an entry id can hold', { generation });
+      return;
+    }
     log.info('reprocess requested', { reason: req.reason });
     reprocessRequested = true;
   });
 
-  async function report(entries: StatusEntry[]): Promise<void> {
+  /** `passEnded`: these are the pass's last entries (only sent once the patch is in the history). */
+  async function report(entries: StatusEntry[], passEnded: boolean): Promise<void> {
+    const ended = passEnded && patched(REPORT_PASS_END);
     await quick.reportEntries({
       bucket: input.object.bucket,
       statusPrefix: input.integration.statusPrefix,
       flushDelayMs: tuning.statusFlushDelayMs,
       entries: entries.map((entry) => ({ fileName: input.object.key, entry })),
+      passWaitMs: tuning.statusPassWaitMs,
+      ...(ended ? { passEnded: true } : {}),
     });
   }
 
@@ -124,7 +133,7 @@ export async function fileWorkflow(input: FileWorkflowInputV1): Promise<FileWork
         const analysis = download.kind === 'downloaded' ? await inspect(worker, download.localPath, ctx) : undefined;
         if (analysis?.kind !== 'ok') {
           const rejected = analysis?.entries ?? (download.kind === 'undecodable' ? download.entries : []);
-          await report(rejected);
+          await report(rejected, true);
           countRows(rejected);
           await worker.removeLocalFile({ fileId });
           if (patched(COMMIT_REJECTED_PASSES)) break;
@@ -133,10 +142,10 @@ export async function fileWorkflow(input: FileWorkflowInputV1): Promise<FileWork
         progress.phase = 'validating';
         progress.chunksTotal = analysis.chunks.length;
         const chunkCtx: EntryContext = { ...ctx, warnings: analysis.verdict.warnings };
-        for (const chunk of analysis.chunks) {
-          if (done.has(chunk.index)) continue;
+        const remaining = analysis.chunks.filter((c) => !done.has(c.index));
+        for (const chunk of remaining) {
           const result = await worker.processChunk({ fileId, readPath: analysis.readPath, verdict: analysis.verdict, chunk, ctx: chunkCtx });
-          await report(result.entries);
+          await report(result.entries, chunk === remaining.at(-1));
           done.set(chunk.index, result);
           progress.chunksDone = done.size;
           progress.rowsValid += result.validRows;

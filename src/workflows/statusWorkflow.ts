@@ -1,61 +1,106 @@
-import { allHandlersFinished, condition, continueAsNew, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities/sharedActivities';
 import { RecentTriplets } from '../domain/dedup';
 import { nextReportTime, reportKeyOf } from '../domain/keys';
-import { FileStatusEntry, toStatusDocument } from '../domain/statusEntry';
+import { passKeyOf, PendingPass, PendingReports } from '../domain/reportBatching';
+import { toStatusDocument } from '../domain/statusEntry';
 import { StatusStateV1, StatusWorkflowInputV1, statusEntriesSignal, statusStateQuery } from '../messages';
+import { statusLoopBeforeWholeFileReports } from './statusWorkflowBeforeWholeFileReports';
+import { DEDUP_CAPACITY, DEFAULT_PASS_WAIT_MS, MAX_CARRIED_ENTRIES, MAX_ENTRIES_PER_REPORT, MAX_HISTORY_EVENTS } from '../messages';
 
-/** Triplets remembered for deduplication: ~21 bytes each, well under the payload limit. */
-export const DEDUP_CAPACITY = 20_000;
+export { DEDUP_CAPACITY, MAX_ENTRIES_PER_REPORT } from '../messages';
+
 /**
- * Entries per report file; more wait for the next report (the contract allows a file's status to
- * span reports). 500 entries of at most ~1.5 KB (3 details with 64-character samples) keep the
- * activity input well under Temporal's 2 MB payload limit.
+ * Patch: reports hold whole passes and go out when DECISIONS says (at once when every pending
+ * pass has ended), a taken report key moves the report to the next key instead of failing the
+ * workflow, and continue-as-new carries a bounded number of entries.
  */
-export const MAX_ENTRIES_PER_REPORT = 500;
-/** Before the `smaller-reports` patch. */
-const MAX_ENTRIES_PER_REPORT_V1 = 5_000;
-const MAX_HISTORY_EVENTS = 5_000;
+export const WHOLE_FILE_REPORTS = 'whole-file-reports';
 
 const activities = proxyActivities<SharedActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '1s', maximumInterval: '1 minute' },
 });
 
+/** Runs before the patch carried bare entries: they were due, so they count as ended passes. */
+function carriedPasses(input: StatusWorkflowInputV1, nowMs: number): PendingPass[] {
+  const passes = [...(input.carried?.passes ?? [])];
+  const byKey = new Map<string, PendingPass>();
+  for (const e of input.carried?.pending ?? []) {
+    const key = passKeyOf(e);
+    let p = byKey.get(key);
+    if (!p) byKey.set(key, (p = { key, entries: [], firstAtMs: nowMs, endedAtMs: nowMs }));
+    p.entries.push(e);
+  }
+  return [...passes, ...byKey.values()];
+}
+
 /**
  * One per (bucket, status prefix): collects entries from file workflows, drops redelivered
- * ones, and writes each batch of new entries to a new `..._report.status` file.
+ * ones, and writes them to new `..._report.status` files, whole passes per report.
  */
 export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void> {
-  const pending: FileStatusEntry[] = [...(input.carried?.pending ?? [])];
+  if (!patched(WHOLE_FILE_REPORTS)) return statusLoopBeforeWholeFileReports(input);
+
+  const pending = new PendingReports(
+    { flushDelayMs: input.flushDelayMs, passWaitMs: input.passWaitMs ?? DEFAULT_PASS_WAIT_MS, maxEntriesPerReport: MAX_ENTRIES_PER_REPORT },
+    carriedPasses(input, Date.now()),
+  );
   const seen = new RecentTriplets(DEDUP_CAPACITY, input.carried?.seen);
   let reportsWritten = input.carried?.reportsWritten ?? 0;
   let reportsThisRun = 0;
+  let keysSkipped = 0;
   let lastReportMs = input.carried?.lastReportMs;
   let lastReportKey: string | undefined;
+  /** Entries taken into the report being written: still unreported, so they count for back-pressure. */
+  let writing = 0;
 
-  setHandler(statusEntriesSignal, ({ entries }) => {
-    for (const e of entries) if (seen.admit(e)) pending.push(e);
+  setHandler(statusEntriesSignal, ({ entries, passEnded }) => {
+    const fresh = entries.filter((e) => seen.admit(e));
+    pending.add(fresh, passEnded ? [...new Set(entries.map(passKeyOf))] : [], Date.now());
   });
-  setHandler(statusStateQuery, (): StatusStateV1 => ({ pendingEntries: pending.length, reportsWritten, lastReportKey }));
+  setHandler(statusStateQuery, (): StatusStateV1 => ({
+    pendingEntries: pending.size + writing,
+    pendingPasses: pending.passCount,
+    reportsWritten,
+    lastReportKey,
+    keysSkipped,
+  }));
 
+  /** History is due for continue-as-new, but too much is pending to carry: write it out first. */
+  let draining = false;
   for (;;) {
-    await condition(() => pending.length > 0);
-    await sleep(input.flushDelayMs);
-    const batch = pending.splice(0, patched('smaller-reports') ? MAX_ENTRIES_PER_REPORT : MAX_ENTRIES_PER_REPORT_V1);
-    lastReportMs = nextReportTime(lastReportMs, Date.now());
-    lastReportKey = reportKeyOf(input.statusPrefix, new Date(lastReportMs));
-    await activities.writeStatusReport({ bucket: input.bucket, key: lastReportKey, document: toStatusDocument(batch) });
+    await condition(() => pending.size > 0);
+    // Sleep until the next report is due; wake early only when something makes it due sooner.
+    while (!draining) {
+      const dueAt = pending.flushDueAt()!;
+      if (dueAt <= Date.now()) break;
+      await condition(() => (pending.flushDueAt() ?? Infinity) < dueAt, dueAt - Date.now());
+    }
+    const batch = pending.takeReport(Date.now(), draining);
+    writing = batch.length;
+    const document = toStatusDocument(batch);
+    for (;;) {
+      lastReportMs = nextReportTime(lastReportMs, Date.now());
+      lastReportKey = reportKeyOf(input.statusPrefix, new Date(lastReportMs));
+      const { outcome } = await activities.writeStatusReport({ bucket: input.bucket, key: lastReportKey, document });
+      if (outcome !== 'taken') break;
+      keysSkipped++;
+      log.warn('report key holds other content (or its ETag cannot be compared); writing the report to the next key', { key: lastReportKey });
+    }
+    writing = 0;
     reportsWritten++;
     reportsThisRun++;
 
     const info = workflowInfo();
     const runFull = input.reportsPerRun !== undefined && reportsThisRun >= input.reportsPerRun;
-    if (runFull || info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    const historyFull = info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
+    draining = historyFull && pending.size > MAX_CARRIED_ENTRIES;
+    if ((runFull || historyFull) && pending.size <= MAX_CARRIED_ENTRIES) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof statusWorkflow>({
         ...input,
-        carried: { pending, seen: seen.snapshot(), reportsWritten, lastReportMs },
+        carried: { passes: pending.snapshot(), seen: seen.snapshot(), reportsWritten, lastReportMs },
       });
     }
   }

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { statusWorkflowIdOf } from '../domain/keys';
+import { checkedStatusDocument } from '../domain/statusEntrySchema';
+import { isS3Error } from '../s3/s3';
+import {
+  BACKPRESSURE_ENTRIES,
+  FailureType,
+  ReportEntriesInputV1,
+  StatusWorkflowInputV1,
+  statusEntriesSignal,
+  statusStateQuery,
+  WriteStatusReportInputV1,
+  WriteStatusReportResultV1,
+} from '../messages';
+
+export interface StatusActivityDeps {
+  s3: S3Client;
+  client: Client;
+  taskQueue: string;
+}
+
+/** The ETag S3 gives a single-part upload without SSE-KMS: the body's MD5, quoted. */
+const md5Etag = (body: string) => `"${createHash('md5').update(body).digest('hex')}"`;
+
+/** Activities between file workflows, status workflows and the customer's status prefix. */
+export function createStatusActivities(deps: StatusActivityDeps) {
+  return {
+    /**
+     * Hands entries to the status workflow of (bucket, status prefix), starting it if needed.
+     * While that workflow holds too many unreported entries, refuses (retryable) so the caller
+     * backs off: the status workflow's carried state stays bounded whatever the inflow.
+     */
+    async reportEntries(input: ReportEntriesInputV1): Promise<void> {
+      if (input.entries.length === 0 && !input.passEnded) return;
+      const workflowId = statusWorkflowIdOf(input.bucket, input.statusPrefix);
+      try {
+        const state = await deps.client.workflow.getHandle(workflowId).query(statusStateQuery);
+        if (state.pendingEntries >= BACKPRESSURE_ENTRIES) {
+          throw ApplicationFailure.retryable(`${workflowId} has ${state.pendingEntries} entries pending; retrying later`, FailureType.STATUS_BACKPRESSURE);
+        }
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+      const start: StatusWorkflowInputV1 = {
+        version: 1,
+        bucket: input.bucket,
+        statusPrefix: input.statusPrefix,
+        flushDelayMs: input.flushDelayMs,
+        ...(input.passWaitMs !== undefined ? { passWaitMs: input.passWaitMs } : {}),
+      };
+      await deps.client.workflow.signalWithStart('statusWorkflow', {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [start],
+        signal: statusEntriesSignal,
+        signalArgs: [{ entries: input.entries, ...(input.passEnded ? { passEnded: true } : {}) }],
+      });
+    },
+
+    /**
+     * Writes one report to `key`, never over anything. It never reads the status prefix (the
+     * seed's policy grants only PutObject there): a retried write of this same report is
+     * recognised by the key's listed ETag, which is the body's MD5. Anything else at the key,
+     * or an ETag that is not an MD5 (SSE-KMS), is `taken`: the workflow uses the next key.
+     */
+    async writeStatusReport(input: WriteStatusReportInputV1): Promise<WriteStatusReportResultV1> {
+      // The contract's shape, checked at the last step before the customer sees it.
+      const body = JSON.stringify(checkedStatusDocument(input.document), null, 2);
+      try {
+        await deps.s3.send(
+          new PutObjectCommand({
+            Bucket: input.bucket,
+            Key: input.key,
+            Body: body,
+            ContentType: 'application/json',
+            IfNoneMatch: '*',
+            ACL: 'bucket-owner-full-control',
+          }),
+        );
+        return { outcome: 'written' };
+      } catch (err) {
+        if (!isS3Error(err, 'PreconditionFailed', '412')) throw err;
+      }
+      const listed = await deps.s3.send(new ListObjectsV2Command({ Bucket: input.bucket, Prefix: input.key, MaxKeys: 1 }));
+      const existing = listed.Contents?.find((o) => o.Key === input.key);
+      // Gone again since the 412 (deleted by someone): the retry writes it.
+      if (!existing) throw new Error(`report key ${input.key} was taken, then vanished; retrying`);
+      if (existing.ETag === md5Etag(body)) return { outcome: 'already-written' };
+      Context.current().log.warn('report key taken by other content, or its ETag is not an MD5 (SSE-KMS)', { key: input.key, etag: existing.ETag });
+      return { outcome: 'taken' };
+    },
+  };
+}
+
+export type StatusActivities = ReturnType<typeof createStatusActivities>;
