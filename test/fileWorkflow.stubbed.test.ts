@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { FileActivities } from '../src/activities/fileActivities';
 import type { SharedActivities } from '../src/activities/sharedActivities';
-import { startFileWorkflow } from '../src/client';
+import { requestReprocessOrNextGeneration, startFileWorkflow } from '../src/client';
 import { Chunk } from '../src/domain/chunkPlan';
 import { MAX_GENERATION } from '../src/domain/entryId';
 import { objectVersionOf } from '../src/domain/keys';
@@ -208,6 +208,22 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
     const result = await handle.result();
     assert.equal(result.generations, 1, 'no second pass');
     assert.equal(result.last.generation, MAX_GENERATION);
+  });
+
+  it('after a terminated run, the next generation comes after every generation that run reported', async () => {
+    const handle = await startFile();
+    await waitFor('the first pass', async () => ((await handle.query(progressQuery)).phase === 'waiting-for-reprocess' ? true : undefined));
+    await handle.signal(reprocessSignal, { reason: 'again' });
+    await waitFor('the second pass', async () => {
+      const p = await handle.query(progressQuery);
+      return p.generation === 1 && p.phase === 'waiting-for-reprocess' ? true : undefined;
+    });
+    await handle.terminate('operator');
+    const object = (await handle.fetchHistory()).events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
+    const { object: version } = JSON.parse(Buffer.from(object.data!).toString()) as FileWorkflowInputV1;
+    const outcome = await requestReprocessOrNextGeneration(env.client, version, taskQueue, 'after terminate');
+    assert.deepEqual(outcome, { kind: 'next-generation', workflowId: handle.workflowId, generation: 2 });
+    await env.client.workflow.getHandle(handle.workflowId).terminate();
   });
 
   it('the status workflow moves a report to the next key when its key is taken, and keeps running', async () => {
