@@ -14,7 +14,7 @@ import type { Moto } from '../src/dev/moto';
 import { localTemporal } from './support/temporal';
 import { maybeRecordHistory } from './support/histories';
 import { PROJECT_ROOT } from './support/paths';
-import { countsByCodes, deploymentEnv, listKeys, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
+import { countsByCodes, deploymentEnv, listKeys, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, storedRows, waitFor } from './support/harness';
 import { expectedCounts, GOOD_ENVIRONMENTS, writeEventFile } from './support/eventFiles';
 
 /** The production worker as its own process, so the test can kill it like a crashed machine. */
@@ -111,6 +111,8 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     const stored = (await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet'));
     const chunksStored = new Set(stored.map((k) => k.match(/-c(\d+)-p\d+\.parquet$/)![1]));
     assert.equal(chunksStored.size, 30);
+    assert.equal(await storedRows(s3, db, warehouse), expectedCounts(n).get(''), 'every valid row stored exactly once');
+    assert.equal(rowsIn(entries, true), expectedCounts(n).get(''), 'and reported as valid exactly once');
     await maybeRecordHistory(env.address, handle, 'fileWorkflow-worker-killed');
     await handle.terminate('test done');
   });

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createS3Client } from '../../src/s3/s3';
-import { openDuckDb, DuckDBInstance } from '../../src/parquet/duckdb';
+import { openDuckDb, DuckDBInstance, queryObjects, sqlString, withConnection } from '../../src/parquet/duckdb';
 import { createIntegrationWorkers, IntegrationWorkers } from '../../src/worker/temporalWorkers';
 import { startMoto, Moto } from '../../src/dev/moto';
 import { workflowBundle } from './temporal';
@@ -141,4 +141,25 @@ export function countsByCodes(entries: readonly StatusEntry[]): Map<string, numb
   const m = new Map<string, number>();
   for (const e of entries) m.set(e.errors.join(','), (m.get(e.errors.join(',')) ?? 0) + e.numberOfRows);
   return m;
+}
+
+/** Downloads every stored warehouse part under `prefix` and counts its rows with DuckDB. */
+export async function storedRows(s3: S3Client, db: DuckDBInstance, warehouse: string, prefix = 'events/'): Promise<number> {
+  const keys = (await listKeys(s3, warehouse, prefix)).filter((k) => k.endsWith('.parquet'));
+  if (keys.length === 0) return 0;
+  const out = await mkdtemp(join(tmpdir(), 'fme-stored-'));
+  const paths = await Promise.all(
+    keys.map(async (k, i) => {
+      const p = join(out, `${i}.parquet`);
+      await writeFile(p, Buffer.from(await getBytes(s3, warehouse, k)));
+      return p;
+    }),
+  );
+  const [row] = await withConnection(db, (c) => queryObjects(c, `SELECT count(*)::INT AS n FROM read_parquet([${paths.map(sqlString).join(',')}])`));
+  return row!.n as number;
+}
+
+async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return res.Body!.transformToByteArray();
 }
