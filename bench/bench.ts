@@ -7,6 +7,7 @@
  *   (c) seconds from "upload completed" to "reports covering every row can be listed", through
  *       a Temporal dev server, moto and the worker as a separate process (10M rows and 100k rows)
  *   (d) the worker process's peak RSS
+ *   (e) sustained status entries per second through one status workflow
  *
  * This file runs the figures in order and writes the results; the figures are in
  * localValidation.ts (a, b) and endToEnd.ts (c, d), the targets and tables in results.ts.
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       files: { big, small },
       local,
       endToEnd: { small: services.small, big: services.big },
+      statusThroughput: services.status,
       worker: services.worker,
       targets,
     };

@@ -20,6 +20,7 @@ import { fmtMiB, fmtSec, log, seconds, sleep } from './format';
 import { BIG_ROWS, ENVIRONMENTS, REPORT_POLL_MS, SMALL_ROWS, STATUS_FLUSH_DELAY_MS, UPLOAD_PART_BYTES } from './params';
 import { procStatusBytes, RssSampler } from './processMemory';
 import { startServices, WorkerProcess } from './services';
+import { benchStatusThroughput, StatusThroughput } from './statusThroughput';
 import { ActivityStat, activityStats, historyAfterPass, timelineOf } from './workflowHistory';
 
 interface E2eContext {
@@ -145,6 +146,7 @@ async function runEndToEnd(ctx: E2eContext, label: string, file: EventFile, expe
 export interface ServiceResults {
   small: E2eResult;
   big: E2eResult;
+  status: StatusThroughput;
   worker: { rssAtReadyBytes: number; vmHwmBytes: number; maxSampledRssBytes: number; samples: number; env: Record<string, string> };
 }
 
@@ -157,11 +159,13 @@ export async function benchServices(cleanup: Cleanup, small: EventFile, big: Eve
     const ctx: E2eContext = { s3, client: temporal.client, bucket, taskQueue, pids, worker };
     const smallResult = await runEndToEnd(ctx, `rows-${SMALL_ROWS}`, small, expected.small);
     const bigResult = await runEndToEnd(ctx, `rows-${BIG_ROWS}`, big, expected.big);
+    const status = await benchStatusThroughput(s3, temporal.client, bucket, taskQueue);
     const vmHwmBytes = procStatusBytes(worker.pid, 'VmHWM');
     if (vmHwmBytes === undefined) throw new Error(`could not read VmHWM of worker ${worker.pid}: did it exit?`);
     return {
       small: smallResult,
       big: bigResult,
+      status,
       worker: { rssAtReadyBytes, vmHwmBytes, maxSampledRssBytes: sampler.maxRssBytes, samples: sampler.samples, env: worker.env },
     };
   } finally {

@@ -41,6 +41,7 @@ async function runOurs(db: DuckDBInstance, file: EventFile): Promise<ComboCounts
     environments: ENVIRONMENTS,
     targetChunkRows: DEFAULTS.CHUNK_TARGET_ROWS,
     workDir: OUT_DIR,
+    decompressionLimits: { maxBytes: DEFAULTS.DECOMPRESSED_MAX_BYTES, maxRatio: DEFAULTS.DECOMPRESSION_MAX_RATIO },
   });
   return combosOfDocument(doc);
 }

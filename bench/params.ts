@@ -12,8 +12,8 @@ export const SMALL_ROWS = 100_000;
 export const ENVIRONMENTS = ['env-a', 'env-b', 'env-c'];
 export const DUCKDB_THREADS = 2;
 export const RUNS = 3;
-/** Status flush delay of the bench's file workflows (production default: 5000 ms). */
-export const STATUS_FLUSH_DELAY_MS = 1_000;
+/** Status flush delay of the bench's file workflows: the production default. */
+export const STATUS_FLUSH_DELAY_MS = loadSettings({}).STATUS_FLUSH_DELAY;
 export const REPORT_POLL_MS = 100;
 export const RSS_SAMPLE_MS = 200;
 export const UPLOAD_PART_BYTES = 16 * 1024 * 1024;
@@ -24,6 +24,7 @@ export const DEFAULTS: Settings = loadSettings({});
 export const TARGETS = {
   oursVsBaselineMaxRatio: 2,
   e2eBigMinRowsPerSec: 1_000_000,
-  e2eSmallMaxSeconds: 30,
+  e2eSmallMaxSeconds: 2,
+  statusMinEntriesPerSec: 1_000,
   workerPeakRssMaxBytes: GIB,
 };
