@@ -26,12 +26,28 @@ describe('config', () => {
       WORK_DIR: join(tmpdir(), 'fme-s3-integration'),
       CHUNK_TARGET_ROWS: 1_000_000,
       STATUS_FLUSH_DELAY: 5_000,
+      STATUS_PASS_WAIT: 60_000,
       REPROCESS_WINDOW: 7 * 86_400_000,
       DUCKDB_MEMORY_LIMIT: '512MB',
       DUCKDB_THREADS: 2,
       WORKER_MAX_CONCURRENT_CHUNKS: 2,
       LOG_LEVEL: 'INFO',
+      DECOMPRESSED_MAX_BYTES: 64 * 1024 ** 3,
+      DECOMPRESSION_MAX_RATIO: 1000,
     });
+  });
+
+  it('reads decompression limits as byte sizes (decimal or binary units, or plain bytes) and a ratio', () => {
+    assert.equal(loadSettings({ DECOMPRESSED_MAX_BYTES: '1048576' }).DECOMPRESSED_MAX_BYTES, 1_048_576);
+    assert.equal(loadSettings({ DECOMPRESSED_MAX_BYTES: '1MiB' }).DECOMPRESSED_MAX_BYTES, 1_048_576);
+    assert.equal(loadSettings({ DECOMPRESSED_MAX_BYTES: '500MB' }).DECOMPRESSED_MAX_BYTES, 500_000_000);
+    assert.equal(loadSettings({ DECOMPRESSED_MAX_BYTES: '1.5 GiB' }).DECOMPRESSED_MAX_BYTES, 1.5 * 1024 ** 3);
+    assert.equal(loadSettings({ DECOMPRESSED_MAX_BYTES: '2TB' }).DECOMPRESSED_MAX_BYTES, 2e12);
+    assert.equal(loadSettings({ DECOMPRESSION_MAX_RATIO: '250' }).DECOMPRESSION_MAX_RATIO, 250);
+    assert.match(errorOf({ DECOMPRESSED_MAX_BYTES: 'lots' }).message, /^ {2}DECOMPRESSED_MAX_BYTES: a size such as 64GiB, 500MB or 1048576 \(got "lots"\)$/m);
+    assert.match(errorOf({ DECOMPRESSED_MAX_BYTES: '0' }).message, /^ {2}DECOMPRESSED_MAX_BYTES: .*\(got "0"\)$/m);
+    assert.match(errorOf({ DECOMPRESSION_MAX_RATIO: '0' }).message, /^ {2}DECOMPRESSION_MAX_RATIO: .*\(got "0"\)$/m);
+    assert.match(errorOf({ DECOMPRESSION_MAX_RATIO: 'x' }).message, /^ {2}DECOMPRESSION_MAX_RATIO: .*\(got "x"\)$/m);
   });
 
   it('parses numbers, durations and booleans', () => {

@@ -113,7 +113,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     assert.equal(chunksStored.size, 30);
     assert.equal(await storedRows(s3, db, warehouse), expectedCounts(n).get(''), 'every valid row stored exactly once');
     assert.equal(rowsIn(entries, true), expectedCounts(n).get(''), 'and reported as valid exactly once');
-    await maybeRecordHistory(env.address, handle, 'fileWorkflow-worker-killed');
+    await maybeRecordHistory(env.address, handle, 'fileWorkflow-worker-killed-pass-end');
     await handle.terminate('test done');
   });
 
@@ -151,7 +151,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     });
     assert.deepEqual(countsByCodes(entries), expectedCounts(n));
     assert.ok((await listKeys(s3, warehouse, 'events/')).length > 0);
-    await maybeRecordHistory(env.address, handle, 'fileWorkflow-s3-errors-retried');
+    await maybeRecordHistory(env.address, handle, 'fileWorkflow-s3-errors-retried-pass-end');
     await handle.terminate('test done');
   });
 });

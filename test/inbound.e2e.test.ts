@@ -145,8 +145,8 @@ describe('inbound end to end (dev server + moto)', function () {
       queryObjects(c, `SELECT count(*)::INT AS n FROM read_parquet([${storedAfter.map(sqlString).join(',')}], hive_partitioning = true)`),
     );
     assert.equal(totalAfter[0]!.n, validRows);
-    await maybeRecordHistory(env.address, started.handle, 'fileWorkflow-3-chunks-reprocessed');
-    await maybeRecordHistory(env.address, env.client.workflow.getHandle(statusWorkflowIdOf(bucket, 'status-3c')), 'statusWorkflow-3-chunks-reprocessed');
+    await maybeRecordHistory(env.address, started.handle, 'fileWorkflow-3-chunks-reprocessed-pass-end');
+    await maybeRecordHistory(env.address, env.client.workflow.getHandle(statusWorkflowIdOf(bucket, 'status-3c')), 'statusWorkflow-3-chunks-reprocessed-whole-file-reports');
     await started.handle.terminate('test done');
   });
 
@@ -211,9 +211,11 @@ describe('inbound end to end (dev server + moto)', function () {
   });
 
   it('consolidates files of two integrations that share a bucket and status prefix into one report', async function () {
+    // Ten chunks each, started together: each file's pass is still running when the other's
+    // ends, so the ended one waits the flush delay for it and both go out in one report.
     const n = 1_000;
     const path = join(dir, 'shared-prefix.parquet');
-    await writeEventFile(db, path, n);
+    await writeEventFile(db, path, n, { rowGroupSize: 100 });
     const starts = await Promise.all(
       [
         { key: 'team-a/events.parquet', integrationId: 'it-a', environments: ['env-a'] },
@@ -225,7 +227,7 @@ describe('inbound end to end (dev server + moto)', function () {
           integration: { integrationId, environments, statusPrefix: 'shared/statuses' },
           reprocessWindowMs: 60_000,
           taskQueue,
-          tuning: { statusFlushDelayMs: 3_000 },
+          tuning: { statusFlushDelayMs: 3_000, targetChunkRows: 100 },
         }),
       ),
     );
@@ -267,7 +269,7 @@ describe('inbound end to end (dev server + moto)', function () {
     assert.equal(bad.entries[0]!.valid, false);
     assert.deepEqual(bad.entries[0]!.errors, ['INVALID_SCHEMA']);
     assert.match(bad.entries[0]!.errorsDetails[0]!, /column value: type INT64.* found, Double expected/);
-    await maybeRecordHistory(env.address, bad.started.handle, 'fileWorkflow-schema-invalid-commits-generation');
+    await maybeRecordHistory(env.address, bad.started.handle, 'fileWorkflow-schema-invalid-pass-end');
 
     const garbage = join(dir, 'garbage.parquet');
     await writeFile(garbage, 'this is not parquet at all');

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decompressFile, DecompressionError, sniffFile, unwrapFile } from '../src/parquet/unwrap';
 
+/** Limits no test file here comes near (test/decompressionLimits.test.ts tests them). */
+const opts = { limits: { maxBytes: 2 ** 40, maxRatio: 1e6 } };
+
 describe('whole-file decompression', () => {
   let dir: string;
   let original: Buffer;
@@ -31,23 +34,23 @@ describe('whole-file decompression', () => {
   }
 
   it('undoes bzip2 with the system tool, and with the JavaScript decoder when there is none', async () => {
-    await decompressFile(bz2, join(dir, 'native.out'), 'bzip2');
+    await decompressFile(bz2, join(dir, 'native.out'), 'bzip2', opts);
     assert.ok((await readFile(join(dir, 'native.out'))).equals(original));
-    await withoutBzip2OnPath(() => decompressFile(bz2, join(dir, 'js.out'), 'bzip2'));
+    await withoutBzip2OnPath(() => decompressFile(bz2, join(dir, 'js.out'), 'bzip2', opts));
     assert.ok((await readFile(join(dir, 'js.out'))).equals(original));
   });
 
   it('reports a truncated bzip2 file as a DecompressionError saying what failed, either way', async () => {
     const cut = join(dir, 'cut.bz2');
     await writeFile(cut, (await readFile(bz2)).subarray(0, 40_000));
-    await assert.rejects(decompressFile(cut, join(dir, 'cut.out'), 'bzip2'), (err: Error) => {
+    await assert.rejects(decompressFile(cut, join(dir, 'cut.out'), 'bzip2', opts), (err: Error) => {
       assert.ok(err instanceof DecompressionError);
       assert.match(err.message, /^bzip2 decompression failed: Compressed file ends unexpectedly/);
       assert.ok(!err.message.includes(dir), 'no local path in the message');
       return true;
     });
     await assert.rejects(
-      withoutBzip2OnPath(() => decompressFile(cut, join(dir, 'cut-js.out'), 'bzip2')),
+      withoutBzip2OnPath(() => decompressFile(cut, join(dir, 'cut-js.out'), 'bzip2', opts)),
       (err: Error) => err instanceof DecompressionError && /^bzip2 decompression failed: /.test(err.message),
     );
   });
@@ -58,13 +61,13 @@ describe('whole-file decompression', () => {
     assert.equal(await sniffFile(gz), 'gzip');
     assert.equal(await sniffFile(bz2), 'bzip2');
     assert.equal(await sniffFile(join(dir, 'data')), 'none');
-    assert.equal(await unwrapFile(gz, join(dir, 'from-gz')), 'gzip');
+    assert.equal(await unwrapFile(gz, join(dir, 'from-gz'), opts), 'gzip');
     assert.ok((await readFile(join(dir, 'from-gz'))).equals(original));
   });
 
   it('reports corrupt gzip as a DecompressionError', async () => {
     const bad = join(dir, 'bad.gz');
     await writeFile(bad, gzipSync(original).subarray(0, 1_000));
-    await assert.rejects(decompressFile(bad, join(dir, 'bad.out'), 'gzip'), (err: Error) => err instanceof DecompressionError && /^gzip decompression failed: /.test(err.message));
+    await assert.rejects(decompressFile(bad, join(dir, 'bad.out'), 'gzip', opts), (err: Error) => err instanceof DecompressionError && /^gzip decompression failed: /.test(err.message));
   });
 });

@@ -1,16 +1,18 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { DuckDBInstance, withConnection } from '../parquet/duckdb';
 import { analyzeFile } from '../parquet/analyzeFile';
-import { DecompressionError, unwrapFile } from '../parquet/unwrap';
-import { firstLine, isResourceFault, validateChunk } from '../parquet/validateChunk';
+import { isResourceFault } from '../parquet/resourceFault';
+import { DecompressionError, DecompressionLimits, unwrapFile } from '../parquet/unwrap';
+import { firstLine, validateChunk } from '../parquet/validateChunk';
 import { StagedFile, stageValidRows } from './stageValidRows';
 import { whileHeartbeating } from './heartbeat';
+import { attemptDir, interruptible, logMachineFault, machineFaultsRetried, throwIfCancelled } from './attempt';
 import { unreadableEntry, unreadableFileEntry } from '../domain/entries';
 import { warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
 import { deleteKeys, isS3Error } from '../s3/s3';
@@ -31,12 +33,19 @@ export interface FileActivityDeps {
   /** This worker's own scratch directory. */
   workDir: string;
   warehouse: { bucket: string; prefix: string };
+  /** Limits on whole-file gzip/bzip2 output (settings DECOMPRESSED_MAX_BYTES, DECOMPRESSION_MAX_RATIO). */
+  decompressionLimits: DecompressionLimits;
 }
 
-
-/** Activities that need the file on this worker's disk; they run on the worker-specific task queue. */
+/**
+ * Activities that need the file on this worker's disk; they run on the worker-specific task queue.
+ * Each attempt writes only into a directory of its own (attemptDir) and removes it when done, and
+ * stops at the next step once cancelled (attempt.ts says why); a fault of this machine fails the
+ * attempt with a log line instead of becoming a verdict on the file.
+ */
 export function createFileActivities(deps: FileActivityDeps) {
   const fileDir = (fileId: string) => join(deps.workDir, 'files', fileId);
+  const abortSignal = () => Context.current().cancellationSignal;
 
   /**
    * DuckDB may split a partition into a different number of files on another attempt, so an
@@ -48,7 +57,9 @@ export function createFileActivities(deps: FileActivityDeps) {
     for (const partition of partitions) {
       const res = await deps.s3.send(
         new ListObjectsV2Command({ Bucket: deps.warehouse.bucket, Prefix: warehouseChunkPrefix(deps.warehouse.prefix, partition, fileId, chunkIndex) }),
+        { abortSignal: abortSignal() },
       );
+      throwIfCancelled();
       await deleteKeys(deps.s3, deps.warehouse.bucket, (res.Contents ?? []).map((o) => o.Key!).filter((k) => !keep.has(k)));
     }
   }
@@ -62,105 +73,148 @@ export function createFileActivities(deps: FileActivityDeps) {
   }
 
   return {
-    /** Streams the object version to local disk, then undoes whole-file gzip/bzip2. */
+    /**
+     * Streams the object version to local disk, then undoes whole-file gzip/bzip2 within the
+     * decompression limits. The attempt works in a directory of its own and renames the result
+     * into place, so an overlapping attempt never reads or removes its half-written files.
+     */
     async downloadFile(input: DownloadFileInputV1): Promise<DownloadFileResultV1> {
       const { object } = input;
       const dir = fileDir(input.fileId);
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      const raw = join(dir, 'raw');
-      let response;
-      try {
-        response = await deps.s3.send(
-          new GetObjectCommand({
-            Bucket: object.bucket,
-            Key: object.key,
-            ...(object.versioned ? { VersionId: object.version } : { IfMatch: `"${object.version}"` }),
-          }),
-          { abortSignal: Context.current().cancellationSignal },
-        );
-      } catch (err) {
-        if (isS3Error(err, 'NoSuchKey', 'NoSuchVersion', 'PreconditionFailed', '412', '404')) {
-          throw ApplicationFailure.nonRetryable(`s3://${object.bucket}/${object.key} version ${object.version} no longer exists`, FailureType.OBJECT_VERSION_GONE);
-        }
-        throw err;
-      }
-      let bytes = 0;
-      const meter = new Transform({
-        transform(chunk: Buffer, _e, cb) {
-          bytes += chunk.length;
-          cb(null, chunk);
-        },
-      });
+      const work = attemptDir(dir, 'download');
+      await mkdir(work, { recursive: true });
+      const raw = join(work, 'raw');
+      const unwrapped = join(work, 'file.parquet');
       const localPath = join(dir, 'file.parquet');
       try {
+        let response;
+        try {
+          response = await deps.s3.send(
+            new GetObjectCommand({
+              Bucket: object.bucket,
+              Key: object.key,
+              ...(object.versioned ? { VersionId: object.version } : { IfMatch: `"${object.version}"` }),
+            }),
+            { abortSignal: abortSignal() },
+          );
+        } catch (err) {
+          if (isS3Error(err, 'NoSuchKey', 'NoSuchVersion', 'PreconditionFailed', '412', '404')) {
+            throw ApplicationFailure.nonRetryable(`s3://${object.bucket}/${object.key} version ${object.version} no longer exists`, FailureType.OBJECT_VERSION_GONE);
+          }
+          throw err;
+        }
+        let bytes = 0;
+        const meter = new Transform({
+          transform(chunk: Buffer, _e, cb) {
+            bytes += chunk.length;
+            cb(null, chunk);
+          },
+        });
         const compression = await whileHeartbeating(
           () => ({ phase: 'downloading', bytes }),
           async () => {
-            await pipeline(response.Body as Readable, meter, createWriteStream(raw));
-            return unwrapFile(raw, localPath);
+            await machineFaultsRetried('downloading the file', () => pipeline(response.Body as Readable, meter, createWriteStream(raw), { signal: abortSignal() }));
+            throwIfCancelled();
+            return machineFaultsRetried('decompressing the file', () => unwrapFile(raw, unwrapped, { limits: deps.decompressionLimits, signal: abortSignal() }));
           },
         );
+        throwIfCancelled();
+        await rename(unwrapped, localPath);
         Context.current().log.info('file downloaded', { bytes, compression });
         return { kind: 'downloaded', localPath, compression, bytes };
       } catch (err) {
         if (!(err instanceof DecompressionError)) throw err;
         return { kind: 'undecodable', entries: [unreadableFileEntry(input.ctx, err.message)] };
       } finally {
-        await rm(raw, { force: true });
+        await rm(work, { recursive: true, force: true });
       }
     },
 
+    /**
+     * Reads the footer, checks the schema and plans chunks. An LZO file's transcoded copy is
+     * written into a directory of this attempt's own, kept (as the analysis's readPath) only when
+     * the attempt succeeds; the file's directory is removed with removeLocalFile.
+     */
     async inspectFile(input: InspectFileInputV1): Promise<InspectFileResultV1> {
       await assertLocal(input.localPath);
-      return whileHeartbeating(
-        () => ({ phase: 'inspecting' }),
-        () => withConnection(deps.db, (conn) => analyzeFile(conn, input.localPath, input.ctx, input.targetChunkRows)),
-      );
+      const scratch = attemptDir(dirname(input.localPath), 'inspect');
+      await mkdir(scratch, { recursive: true });
+      let keepScratch = false;
+      try {
+        const analysis = await whileHeartbeating(
+          () => ({ phase: 'inspecting' }),
+          () =>
+            withConnection(deps.db, (conn) =>
+              machineFaultsRetried('reading the footer or transcoding LZO', () =>
+                interruptible(conn, () => analyzeFile(conn, input.localPath, input.ctx, input.targetChunkRows, scratch, abortSignal())),
+              ),
+            ),
+        );
+        keepScratch = analysis.kind === 'ok' && analysis.readPath.startsWith(scratch);
+        return analysis;
+      } finally {
+        if (!keepScratch) await rm(scratch, { recursive: true, force: true });
+      }
     },
 
-    /** Validates one chunk and stores its valid rows under deterministic keys (a retry overwrites). */
+    /**
+     * Validates one chunk and stores its valid rows under deterministic keys (a retry overwrites).
+     * The rows are staged in a directory of this attempt's own, removed when the attempt ends.
+     */
     async processChunk(input: ProcessChunkInputV1): Promise<ChunkResultV1> {
       await assertLocal(input.readPath);
       const { chunk, ctx, verdict } = input;
       const storedKeys: string[] = [];
       let phase = 'validating';
-      return whileHeartbeating(() => ({ chunk: chunk.index, phase, stored: storedKeys.length }), () => withConnection(deps.db, async (conn) => {
-        const validation = await validateChunk(conn, input.readPath, verdict, chunk, ctx);
-        phase = 'storing';
-        if (validation.decoded && validation.validRows > 0) {
-          const stageDir = join(fileDir(input.fileId), `stage-${chunk.index}`);
-          let staged: StagedFile[];
-          try {
-            staged = await stageValidRows(conn, input.readPath, verdict, chunk, ctx.environments, stageDir);
-          } catch (err) {
-            // Validation decoded every column, so this is rare; bad data must still become an entry,
-            // not a retry loop. Resource faults (disk, memory) are retried instead.
-            if (isResourceFault(err)) throw err;
-            const entry = unreadableEntry(ctx, chunk, `could not be decoded while storing (chunk ${chunk.index}): ${firstLine(err, input.readPath, ctx.fileName)}`);
-            return { entries: [entry], validRows: 0, invalidRows: chunk.rowCount, storedKeys: [] };
+      const stageDir = attemptDir(fileDir(input.fileId), `stage-${chunk.index}`);
+      try {
+        return await whileHeartbeating(() => ({ chunk: chunk.index, phase, stored: storedKeys.length }), () => withConnection(deps.db, async (conn) => {
+          // validateChunk throws machine faults and turns other errors into the chunk's entry.
+          const validation = await machineFaultsRetried(`validating chunk ${chunk.index}`, () =>
+            interruptible(conn, () => validateChunk(conn, input.readPath, verdict, chunk, ctx)),
+          );
+          throwIfCancelled();
+          phase = 'storing';
+          if (validation.decoded && validation.validRows > 0) {
+            let staged: StagedFile[];
+            try {
+              staged = await interruptible(conn, () => stageValidRows(conn, input.readPath, verdict, chunk, ctx.environments, stageDir));
+            } catch (err) {
+              throwIfCancelled();
+              // Validation decoded every column, so this is rare; bad data must still become an entry,
+              // not a retry loop. Resource faults (disk, memory, file handles) are retried instead.
+              if (isResourceFault(err)) {
+                logMachineFault(`staging chunk ${chunk.index}`, err);
+                throw err;
+              }
+              const entry = unreadableEntry(ctx, chunk, `could not be decoded while storing (chunk ${chunk.index}): ${firstLine(err, input.readPath, ctx.fileName)}`);
+              return { entries: [entry], validRows: 0, invalidRows: chunk.rowCount, storedKeys: [] };
+            }
+            const parts = new Map<string, number>();
+            for (const file of staged) {
+              throwIfCancelled();
+              const part = parts.get(file.partitionPath) ?? 0;
+              parts.set(file.partitionPath, part + 1);
+              const key = warehouseObjectKey(deps.warehouse.prefix, file.partitionPath, input.fileId, chunk.index, part);
+              const size = (await stat(file.localPath)).size;
+              const body = createReadStream(file.localPath);
+              await deps.s3.send(new PutObjectCommand({ Bucket: deps.warehouse.bucket, Key: key, Body: body, ContentLength: size }), { abortSignal: abortSignal() });
+              storedKeys.push(key);
+            }
+            throwIfCancelled();
+            await removeStaleParts(input.fileId, chunk.index, [...parts.keys()], storedKeys);
           }
-          const parts = new Map<string, number>();
-          for (const file of staged) {
-            const part = parts.get(file.partitionPath) ?? 0;
-            parts.set(file.partitionPath, part + 1);
-            const key = warehouseObjectKey(deps.warehouse.prefix, file.partitionPath, input.fileId, chunk.index, part);
-            const body = createReadStream(file.localPath);
-            const size = (await stat(file.localPath)).size;
-            await deps.s3.send(new PutObjectCommand({ Bucket: deps.warehouse.bucket, Key: key, Body: body, ContentLength: size }));
-            storedKeys.push(key);
-          }
-          await removeStaleParts(input.fileId, chunk.index, [...parts.keys()], storedKeys);
-          await rm(stageDir, { recursive: true, force: true });
-        }
-        Context.current().log.info('chunk processed', {
-          chunk: chunk.index,
-          validRows: validation.validRows,
-          invalidRows: validation.invalidRows,
-          storedObjects: storedKeys.length,
-        });
-        return { entries: validation.entries, validRows: validation.validRows, invalidRows: validation.invalidRows, storedKeys };
-      }));
+          Context.current().log.info('chunk processed', {
+            chunk: chunk.index,
+            validRows: validation.validRows,
+            invalidRows: validation.invalidRows,
+            storedObjects: storedKeys.length,
+          });
+          return { entries: validation.entries, validRows: validation.validRows, invalidRows: validation.invalidRows, storedKeys };
+        }));
+      } finally {
+        await rm(stageDir, { recursive: true, force: true });
+      }
     },
 
     async removeLocalFile(input: RemoveLocalFileInputV1): Promise<void> {

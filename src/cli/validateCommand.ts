@@ -39,6 +39,7 @@ export function validateCommand(ctx: CommandContext): Command {
           environments: options.environments,
           targetChunkRows: settings.CHUNK_TARGET_ROWS,
           workDir: settings.WORK_DIR,
+          decompressionLimits: { maxBytes: settings.DECOMPRESSED_MAX_BYTES, maxRatio: settings.DECOMPRESSION_MAX_RATIO },
         });
         ctx.out(JSON.stringify(doc, null, 2) + '\n');
         ctx.exitWith(documentIsAllValid(doc) ? ExitCode.OK : ExitCode.INVALID_DATA);

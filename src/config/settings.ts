@@ -12,6 +12,20 @@ const duration = z
     return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms' | 's' | 'm' | 'h' | 'd'];
   });
 
+/**
+ * A byte size: plain bytes, or a number with a decimal (KB, MB, GB, TB) or binary (KiB, MiB, GiB,
+ * TiB) unit, as DuckDB reads them.
+ */
+const BYTE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+const byteSize = z
+  .string()
+  .regex(/^\d+(\.\d+)?\s*([KMGT]i?B|B)?$/i, 'a size such as 64GiB, 500MB or 1048576')
+  .transform((v) => {
+    const [, n, unit] = v.match(/^(\d+(?:\.\d+)?)\s*(\w*)$/)!;
+    return Math.floor(Number(n) * BYTE_UNITS[(unit || 'b').toLowerCase()]!);
+  })
+  .pipe(z.number().int().positive());
+
 /** Every setting, its environment variable and default. The README's configuration table mirrors this. */
 export const settingsSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
@@ -31,6 +45,13 @@ export const settingsSchema = z.object({
   DUCKDB_THREADS: z.coerce.number().int().positive().default(2),
   WORKER_MAX_CONCURRENT_CHUNKS: z.coerce.number().int().positive().default(2),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  // Whole-file gzip/bzip2 output limits, so a decompression bomb cannot fill WORK_DIR. 64 GiB is
+  // far above what a 1 GB file becomes (Parquet inside is already compressed: whole-file gzip
+  // gains 1-3x, 10x on an uncompressed Parquet file) and bounds what one file may take from the
+  // disk. Deflate cannot exceed about 1032:1, so 1000 stops gzip'd runs of zeros, while no real
+  // Parquet file compresses anywhere near that.
+  DECOMPRESSED_MAX_BYTES: byteSize.default(64 * 2 ** 30),
+  DECOMPRESSION_MAX_RATIO: z.coerce.number().positive().default(1000),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

@@ -28,6 +28,13 @@ export interface SchemaVerdict {
   timestampEncoding: LongEncoding;
   /** Columns in the file beyond the contract's (ignored). */
   unknownColumns: string[];
+  /**
+   * 1-based position of each present contract column among the file's top-level columns, so SQL
+   * reads it by position (DuckDB's `#n`): DuckDB resolves names case-insensitively, and with an
+   * extra `TIMESTAMP` before `timestamp` the name "timestamp" would read the extra column.
+   * Optional because verdicts recorded in histories before it was added lack it.
+   */
+  columnPositions?: Record<string, number>;
 }
 
 export function buildSchemaTree(elements: readonly ParquetSchemaElement[]): SchemaNode {
@@ -111,6 +118,7 @@ function matches(type: ContractType, n: SchemaNode): boolean {
 /**
  * Strict check of a file's schema against the contract. Names are exact and
  * case-sensitive; types are never converted (an INT64 where Double is specified is invalid).
+ * A column whose name differs from a contract column's only in case is an unknown column.
  */
 export function checkEventSchema(elements: readonly ParquetSchemaElement[]): SchemaVerdict {
   const root = buildSchemaTree(elements);
@@ -118,6 +126,7 @@ export function checkEventSchema(elements: readonly ParquetSchemaElement[]): Sch
   const problems: string[] = [];
   const warnings = new Set<WarningCode>();
   const presentColumns: string[] = [];
+  const columnPositions: Record<string, number> = {};
 
   for (const col of EVENT_COLUMNS) {
     const node = byName.get(col.name);
@@ -140,6 +149,7 @@ export function checkEventSchema(elements: readonly ParquetSchemaElement[]): Sch
       continue;
     }
     presentColumns.push(col.name);
+    columnPositions[col.name] = root.children.indexOf(node) + 1;
   }
 
   const known = new Set<string>(EVENT_COLUMNS.map((c) => c.name));
@@ -154,5 +164,6 @@ export function checkEventSchema(elements: readonly ParquetSchemaElement[]): Sch
     presentColumns,
     timestampEncoding: (ts && longEncoding(ts)) ?? 'int64',
     unknownColumns,
+    columnPositions,
   };
 }

@@ -4,6 +4,7 @@ import { DuckDBConnection } from './duckdb';
 import { ParquetFooter, readFooter } from './inspect';
 import { transcodeLzoToUncompressed } from './lzo/transcode';
 import { firstLine } from './validateChunk';
+import { isResourceFault } from './resourceFault';
 import { checkEventSchema } from '../domain/schemaCheck';
 import { planChunks } from '../domain/chunkPlan';
 import { EntryContext, schemaInvalidEntry, unreadableFileEntry } from '../domain/entries';
@@ -17,9 +18,12 @@ function unreadableFile(ctx: EntryContext, what: string, footerRows = 0): FileAn
 
 /**
  * Reads a local, already unwrapped file's footer, checks its schema and plans its chunks.
- * Bad data never throws: it becomes a rejected analysis with one INVALID_SCHEMA entry.
+ * Bad data never throws: it becomes a rejected analysis with one INVALID_SCHEMA entry. A fault of
+ * this machine (out of memory, disk or file handles; see isResourceFault) is thrown instead, so
+ * the activity is retried: it says nothing about the file.
  * LZO column chunks, which DuckDB cannot decode, are first transcoded to an uncompressed copy
- * in `scratchDir` (the input file is never written to or beside, unless that is the scratch dir).
+ * in `scratchDir` (the input file is never written to or beside, unless that is the scratch dir);
+ * `signal` stops the transcoding between column chunks.
  */
 export async function analyzeFile(
   conn: DuckDBConnection,
@@ -27,6 +31,7 @@ export async function analyzeFile(
   ctx: EntryContext,
   targetChunkRows: number,
   scratchDir: string = dirname(path),
+  signal?: AbortSignal,
 ): Promise<FileAnalysis> {
   const size = (await stat(path)).size;
   if (size === 0) return unreadableFile(ctx, 'not a Parquet file: the file is empty');
@@ -34,6 +39,7 @@ export async function analyzeFile(
   try {
     footer = await readFooter(conn, path);
   } catch (err) {
+    if (isResourceFault(err)) throw err;
     return unreadableFile(ctx, `not a readable Parquet file: ${firstLine(err, path, ctx.fileName)}`);
   }
   const verdict = checkEventSchema(footer.schema);
@@ -44,8 +50,9 @@ export async function analyzeFile(
   if (footer.codecs.includes('LZO')) {
     readPath = join(scratchDir, `${basename(path)}.nolzo.parquet`);
     try {
-      await transcodeLzoToUncompressed(path, readPath);
+      await transcodeLzoToUncompressed(path, readPath, signal);
     } catch (err) {
+      if (isResourceFault(err) || signal?.aborted) throw err;
       return unreadableFile({ ...ctx, warnings: verdict.warnings }, `LZO pages could not be decompressed: ${firstLine(err, path, ctx.fileName)}`, footer.numRows);
     }
   }

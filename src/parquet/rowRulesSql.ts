@@ -10,17 +10,30 @@ const MISSING_OPTIONAL: Record<string, string> = {
 };
 
 /**
+ * How the SQL reads a contract column from read_parquet(): by its position in the file (`#n`).
+ * By name it would not be exact: DuckDB matches "key" to a `Key` column too, and when a file
+ * has both it renames the later one (`key_1`), so the name reads whichever comes first.
+ * Verdicts recorded before positions were added fall back to the name.
+ */
+function contractColumn(verdict: SchemaVerdict, name: string): string {
+  const position = verdict.columnPositions?.[name];
+  return position === undefined ? sqlIdent(name) : `#${position}`;
+}
+
+/**
  * The chunk's rows in contract shape, plus `_row` (0-based row number in the file) and
  * `_mask` (the row's error codes as RowCodeBit bits; 0 = valid). Every contract column is
- * projected, so every column of the chunk is decoded. Only called for schema-valid files.
+ * projected, so every column of the chunk is decoded; the file's other columns are not read.
+ * Only called for schema-valid files.
  */
 export function flaggedRowsSql(path: string, verdict: SchemaVerdict, chunk: Chunk, environments: readonly string[]): string {
   const projections = EVENT_COLUMNS.map((c) => {
     if (!verdict.presentColumns.includes(c.name)) return `${MISSING_OPTIONAL[c.name]} AS ${sqlIdent(c.name)}`;
+    const column = contractColumn(verdict, c.name);
     if (c.name === 'timestamp' && verdict.timestampEncoding === 'timestamp_millis') {
-      return `epoch_ms(${sqlIdent(c.name)}) AS ${sqlIdent(c.name)}`;
+      return `epoch_ms(${column}) AS ${sqlIdent(c.name)}`;
     }
-    return sqlIdent(c.name);
+    return `${column} AS ${sqlIdent(c.name)}`;
   });
   const anyRequiredNull = REQUIRED_COLUMNS.map((c) => `${sqlIdent(c)} IS NULL`).join(' OR ');
   const envList = `[${environments.map(sqlString).join(', ')}]::VARCHAR[]`;

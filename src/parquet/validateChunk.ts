@@ -1,5 +1,6 @@
 import { DuckDBConnection, queryObjects } from './duckdb';
 import { flaggedRowsSql, groupAggregatesSql } from './rowRulesSql';
+import { isResourceFault } from './resourceFault';
 import { GroupAggregate, EntryContext, chunkEntries, unreadableEntry } from '../domain/entries';
 import { REQUIRED_COLUMNS } from '../domain/eventSchema';
 import { SchemaVerdict } from '../domain/schemaCheck';
@@ -63,12 +64,4 @@ export function firstLine(err: unknown, localPath?: string, fileName?: string): 
   let msg = err instanceof Error ? err.message : String(err);
   if (localPath && fileName !== undefined) msg = msg.split(localPath).join(fileName);
   return msg.split('\n')[0]!.slice(0, 500);
-}
-
-/**
- * A fault of this machine (memory, disk), not of the data: it must fail the activity so it is
- * retried (elsewhere, if need be), never become an entry that marks good rows invalid.
- */
-export function isResourceFault(err: unknown): boolean {
-  return /Out of Memory|No space left|ENOSPC|Cannot allocate memory/i.test(String(err));
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, withConnection } from './duckdb';
 import { analyzeFile } from './analyzeFile';
-import { decompressFile, DecompressionError, sniffFile } from './unwrap';
+import { decompressFile, DecompressionError, DecompressionLimits, sniffFile } from './unwrap';
 import { validateChunk } from './validateChunk';
 import { EntryContext, unreadableFileEntry } from '../domain/entries';
 import { StatusDocument, StatusEntry, toStatusDocument } from '../domain/statusEntry';
@@ -14,12 +14,15 @@ export interface LocalValidationOptions {
   targetChunkRows: number;
   /** Scratch space for a decompressed or transcoded copy; the input file is never modified. */
   workDir: string;
+  /** The worker's limits on whole-file gzip/bzip2 output (DECOMPRESSED_MAX_BYTES, DECOMPRESSION_MAX_RATIO). */
+  decompressionLimits: DecompressionLimits;
   generation?: number;
 }
 
 /**
  * Validates a local file exactly as the file workflow does (same analysis, same chunk plan,
- * same SQL), and returns the status document it would produce.
+ * same SQL, same limits), and returns the status document it would produce. Faults of this
+ * machine (out of memory, disk or file handles) are thrown, as the activities throw them.
  */
 export async function validateLocalFile(db: DuckDBInstance, path: string, opts: LocalValidationOptions): Promise<StatusDocument> {
   const ctx: EntryContext = {
@@ -37,7 +40,7 @@ export async function validateLocalFile(db: DuckDBInstance, path: string, opts: 
       if (compression !== 'none') {
         readable = join(scratch, 'unwrapped.parquet');
         try {
-          await decompressFile(path, readable, compression);
+          await decompressFile(path, readable, compression, { limits: opts.decompressionLimits });
         } catch (err) {
           if (err instanceof DecompressionError) {
             return [unreadableFileEntry(ctx, err.message)];

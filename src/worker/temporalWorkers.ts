@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { DuckDBInstance } from '../parquet/duckdb';
+import type { DecompressionLimits } from '../parquet/unwrap';
 import { createFileActivities } from '../activities/fileActivities';
 import { createSharedActivities } from '../activities/sharedActivities';
 
@@ -19,6 +20,8 @@ export interface IntegrationWorkerDeps {
   workDir: string;
   warehouse: { bucket: string; prefix: string };
   maxConcurrentChunks: number;
+  /** Whole-file gzip/bzip2 output limits (DECOMPRESSED_MAX_BYTES, DECOMPRESSION_MAX_RATIO). */
+  decompressionLimits: DecompressionLimits;
   /** For tests: a prebuilt workflow bundle saves seconds per worker. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -42,7 +45,7 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
   await mkdir(workDir, { recursive: true });
 
   const shared = createSharedActivities({ s3: deps.s3, client: deps.client, taskQueue: deps.taskQueue, workerTaskQueue, warehouse: deps.warehouse });
-  const local = createFileActivities({ s3: deps.s3, db: deps.db, workDir, warehouse: deps.warehouse });
+  const local = createFileActivities({ s3: deps.s3, db: deps.db, workDir, warehouse: deps.warehouse, decompressionLimits: deps.decompressionLimits });
 
   const sharedWorker = await Worker.create({
     connection: deps.connection,

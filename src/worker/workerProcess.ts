@@ -46,6 +46,7 @@ export async function createWorkerProcess(settings: Settings): Promise<WorkerPro
     workDir: settings.WORK_DIR,
     warehouse: { bucket: settings.WAREHOUSE_BUCKET, prefix: settings.WAREHOUSE_PREFIX },
     maxConcurrentChunks: settings.WORKER_MAX_CONCURRENT_CHUNKS,
+    decompressionLimits: { maxBytes: settings.DECOMPRESSED_MAX_BYTES, maxRatio: settings.DECOMPRESSION_MAX_RATIO },
   });
   return {
     client,

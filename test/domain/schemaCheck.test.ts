@@ -70,7 +70,10 @@ const MAP_EXPECTED = 'Map<String,String> expected (MAP of UTF8 keys to UTF8 valu
 
 function assertAccepted(elements: El[], timestampEncoding: 'int64' | 'timestamp_millis' = 'int64') {
   const v = checkEventSchema(elements);
-  assert.deepEqual(v, { valid: true, problems: [], warnings: [], presentColumns: ALL, timestampEncoding, unknownColumns: [] });
+  // Each contract column at its own 1-based position among the file's top-level columns.
+  const topLevel = buildSchemaTree(elements).children.map((c) => c.name);
+  const columnPositions = Object.fromEntries(ALL.map((name) => [name, topLevel.indexOf(name) + 1]));
+  assert.deepEqual(v, { valid: true, problems: [], warnings: [], presentColumns: ALL, timestampEncoding, unknownColumns: [], columnPositions });
 }
 
 describe('schemaCheck', () => {
@@ -253,6 +256,17 @@ describe('schemaCheck', () => {
       assert.deepEqual(v.warnings, ['UNKNOWN_COLUMNS_IGNORED']);
       const ts = checkEventSchema(contract({ timestamp: int64('TIMESTAMP') }));
       assert.deepEqual(ts.problems, ['column timestamp: required column not found (found "TIMESTAMP"; column names are case-sensitive)']);
+    });
+
+    it('a case-different twin beside a contract column is unknown, and the contract column keeps its own position', () => {
+      // DuckDB would resolve "timestamp" and "key" to the twins that come first; SQL reads by position.
+      const v = checkEventSchema(
+        schema(str('environmentId'), str('trafficTypeId'), str('eventTypeId'), int64('Key'), str('key'), int64('TIMESTAMP'), int64('timestamp'), dbl('value'), str('Value')),
+      );
+      assert.equal(v.valid, true);
+      assert.deepEqual(v.warnings, ['OPTIONAL_COLUMN_MISSING', 'UNKNOWN_COLUMNS_IGNORED']);
+      assert.deepEqual(v.unknownColumns, ['Key', 'TIMESTAMP', 'Value']);
+      assert.deepEqual(v.columnPositions, { environmentId: 1, trafficTypeId: 2, eventTypeId: 3, key: 5, timestamp: 7, value: 8 });
     });
 
     it('a case-different optional column is not the column either: it is missing and unknown', () => {

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createS3Client } from '../../src/s3/s3';
+import { loadSettings } from '../../src/config/settings';
 import { openDuckDb, DuckDBInstance, queryObjects, sqlString, withConnection } from '../../src/parquet/duckdb';
 import { createIntegrationWorkers, IntegrationWorkers } from '../../src/worker/temporalWorkers';
 import { startMoto, Moto } from '../../src/dev/moto';
@@ -89,6 +90,12 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** The production defaults of DECOMPRESSED_MAX_BYTES and DECOMPRESSION_MAX_RATIO. */
+const DECOMPRESSION_DEFAULTS = (() => {
+  const defaults = loadSettings({});
+  return { maxBytes: defaults.DECOMPRESSED_MAX_BYTES, maxRatio: defaults.DECOMPRESSION_MAX_RATIO };
+})();
+
 /** Starts the integration's workers against a test environment and a moto S3. */
 export async function startWorker(
   env: TestWorkflowEnvironment,
@@ -107,6 +114,7 @@ export async function startWorker(
     workDir,
     warehouse: { bucket: opts.warehouseBucket, prefix: opts.warehousePrefix ?? 'events' },
     maxConcurrentChunks: 2,
+    decompressionLimits: DECOMPRESSION_DEFAULTS,
     workflowBundle: await workflowBundle(),
   });
   const done = workers.run();

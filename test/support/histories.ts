@@ -17,5 +17,9 @@ export async function maybeRecordHistory(address: string, handle: WorkflowHandle
   const args = ['workflow', 'show', '--address', address, '--workflow-id', handle.workflowId, '--output', 'json'];
   if (runId) args.push('--run-id', runId);
   const { stdout } = await promisify(execFile)(TEMPORAL_CLI, args, { maxBuffer: 64 * 1024 * 1024 });
-  await writeFile(join(HISTORIES_DIR, `${name}.json`), stdout);
+  // Never over an earlier recording: running workflows of that code may still exist.
+  await writeFile(join(HISTORIES_DIR, `${name}.json`), stdout, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+    console.warn(`not recording ${name}: test/histories/${name}.json exists (recordings are never edited; name a new one)`);
+  });
 }

@@ -63,6 +63,7 @@ export async function parquetUsesLzo(path: string): Promise<boolean> {
 export async function transcodeLzoToUncompressed(
   inputPath: string,
   outputPath: string,
+  signal?: AbortSignal,
 ): Promise<LzoTranscodeResult> {
   if (resolve(inputPath) === resolve(outputPath)) {
     throw new Error(`LZO transcode: input and output are the same file: ${inputPath}`);
@@ -70,7 +71,7 @@ export async function transcodeLzoToUncompressed(
   const file = await open(inputPath, 'r');
   try {
     const { metadata, footerStart } = await readFooter(file, inputPath);
-    return await writeTranscodedFile({ file, path: inputPath, footerStart }, metadata, outputPath);
+    return await writeTranscodedFile({ file, path: inputPath, footerStart, signal }, metadata, outputPath);
   } finally {
     await file.close();
   }
@@ -87,6 +88,8 @@ interface ParquetInput {
   file: FileHandle;
   path: string;
   footerStart: number;
+  /** Checked before each column chunk: a cancelled caller stops writing (the output is removed). */
+  signal?: AbortSignal;
 }
 
 async function writeTranscodedFile(
@@ -120,6 +123,7 @@ async function writeRowGroups(input: ParquetInput, metadata: ThriftStruct, outpu
       rowGroupStart = output.position;
       previousRowGroup = ref.rowGroup;
     }
+    input.signal?.throwIfAborted();
     if (await transcodeColumnChunk(input, ref, output)) {
       columnChunksRewritten += 1;
     }
