@@ -5,9 +5,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createStatusActivities } from '../src/activities/statusActivities';
 import { statusWorkflowIdOf } from '../src/domain/keys';
 import type { StatusDocument } from '../src/domain/statusEntry';
-import { BACKPRESSURE_ENTRIES, FailureType } from '../src/messages';
+import { BACKPRESSURE_ENTRIES, BACKPRESSURE_MEMO_KEY, FailureType } from '../src/messages';
 import { timeSkippingTemporal, workflowBundle } from './support/temporal';
-import { newBucket, readReports, s3For, sharedMoto } from './support/harness';
+import { newBucket, readReports, s3For, sharedMoto, waitFor } from './support/harness';
 import { Worker } from '@temporalio/worker';
 import type { Moto } from '../src/dev/moto';
 
@@ -121,6 +121,8 @@ describe('reportEntries back-pressure (time-skipping server)', function () {
     await mock.run(acts.reportEntries, { ...base, entries: entries.slice(0, BACKPRESSURE_ENTRIES / 2) });
     await mock.run(acts.reportEntries, { ...base, entries: entries.slice(BACKPRESSURE_ENTRIES / 2) });
     const handle = env.client.workflow.getHandle(statusWorkflowIdOf('b', 'bp'));
+    // The flag follows the workflow's state as soon as it has taken the entries in.
+    await waitFor('the back-pressure flag', async () => ((await handle.describe()).memo?.[BACKPRESSURE_MEMO_KEY] === true ? true : undefined));
     const refused = await mock.run(acts.reportEntries, { ...base, entries: entries.slice(0, 1) }).then(
       () => undefined,
       (err: unknown) => err,

@@ -7,11 +7,11 @@ import { checkedStatusDocument } from '../domain/statusEntrySchema';
 import { isS3Error } from '../s3/s3';
 import {
   BACKPRESSURE_ENTRIES,
+  BACKPRESSURE_MEMO_KEY,
   FailureType,
   ReportEntriesInputV1,
   StatusWorkflowInputV1,
   statusEntriesSignal,
-  statusStateQuery,
   WriteStatusReportInputV1,
   WriteStatusReportResultV1,
 } from '../messages';
@@ -36,13 +36,15 @@ export function createStatusActivities(deps: StatusActivityDeps) {
     async reportEntries(input: ReportEntriesInputV1): Promise<void> {
       if (input.entries.length === 0 && !input.passEnded) return;
       const workflowId = statusWorkflowIdOf(input.bucket, input.statusPrefix);
-      try {
-        const state = await deps.client.workflow.getHandle(workflowId).query(statusStateQuery);
-        if (state.pendingEntries >= BACKPRESSURE_ENTRIES) {
-          throw ApplicationFailure.retryable(`${workflowId} has ${state.pendingEntries} entries pending; retrying later`, FailureType.STATUS_BACKPRESSURE);
-        }
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const { memo } = await deps.client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .catch((err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return { memo: undefined };
+          throw err;
+        });
+      if (memo?.[BACKPRESSURE_MEMO_KEY] === true) {
+        throw ApplicationFailure.retryable(`${workflowId} holds ${BACKPRESSURE_ENTRIES} or more unwritten entries; retrying later`, FailureType.STATUS_BACKPRESSURE);
       }
       const start: StatusWorkflowInputV1 = {
         version: 1,

@@ -14,7 +14,15 @@ export const MAX_ENTRIES_PER_REPORT = 500;
  * `BACKPRESSURE_ENTRIES` are pending, so that moment comes.
  */
 export const MAX_CARRIED_ENTRIES = 100;
-/** Pending entries above which `reportEntries` waits (retries) before handing over more. */
+/** Unwritten entries from which `reportEntries` waits (retries) before handing over more. */
 export const BACKPRESSURE_ENTRIES = 1_000;
+/** ...until they fall below this (hysteresis, so the flag does not flip on every report). */
+export const BACKPRESSURE_RELEASE_ENTRIES = 500;
+/**
+ * The status workflow's memo key saying it holds too much: `reportEntries` reads it with a
+ * describe call, which the server answers alone. A query per hand-over would go through the
+ * workflow, whose query buffer fills under a burst of hand-overs.
+ */
+export const BACKPRESSURE_MEMO_KEY = 'backPressure';
 export const MAX_HISTORY_EVENTS = 5_000;
 export const DEFAULT_PASS_WAIT_MS = 60_000;

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { SharedActivities } from '../activities/sharedActivities';
 import { RecentTriplets } from '../domain/dedup';
 import { nextReportTime, reportKeyOf } from '../domain/keys';
@@ -6,7 +6,16 @@ import { passKeyOf, PendingPass, PendingReports } from '../domain/reportBatching
 import { toStatusDocument } from '../domain/statusEntry';
 import { StatusStateV1, StatusWorkflowInputV1, statusEntriesSignal, statusStateQuery } from '../messages';
 import { statusLoopBeforeWholeFileReports } from './statusWorkflowBeforeWholeFileReports';
-import { DEDUP_CAPACITY, DEFAULT_PASS_WAIT_MS, MAX_CARRIED_ENTRIES, MAX_ENTRIES_PER_REPORT, MAX_HISTORY_EVENTS } from '../messages';
+import {
+  BACKPRESSURE_ENTRIES,
+  BACKPRESSURE_MEMO_KEY,
+  BACKPRESSURE_RELEASE_ENTRIES,
+  DEDUP_CAPACITY,
+  DEFAULT_PASS_WAIT_MS,
+  MAX_CARRIED_ENTRIES,
+  MAX_ENTRIES_PER_REPORT,
+  MAX_HISTORY_EVENTS,
+} from '../messages';
 
 export { DEDUP_CAPACITY, MAX_ENTRIES_PER_REPORT } from '../messages';
 
@@ -54,10 +63,20 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
   let lastReportKey: string | undefined;
   /** Entries taken into the report being written: still unreported, so they count for back-pressure. */
   let writing = 0;
+  /** Whether the memo tells `reportEntries` to hold back; a new run starts without the flag. */
+  let holdingBack = false;
+  function updateBackPressure(): void {
+    const unwritten = pending.size + writing;
+    const hold = holdingBack ? unwritten >= BACKPRESSURE_RELEASE_ENTRIES : unwritten >= BACKPRESSURE_ENTRIES;
+    if (hold === holdingBack) return;
+    holdingBack = hold;
+    upsertMemo({ [BACKPRESSURE_MEMO_KEY]: hold });
+  }
 
   setHandler(statusEntriesSignal, ({ entries, passEnded }) => {
     const fresh = entries.filter((e) => seen.admit(e));
     pending.add(fresh, passEnded ? [...new Set(entries.map(passKeyOf))] : [], Date.now());
+    updateBackPressure();
   });
   setHandler(statusStateQuery, (): StatusStateV1 => ({
     pendingEntries: pending.size + writing,
@@ -89,6 +108,7 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
       log.warn('report key holds other content (or its ETag cannot be compared); writing the report to the next key', { key: lastReportKey });
     }
     writing = 0;
+    updateBackPressure();
     reportsWritten++;
     reportsThisRun++;
 
