@@ -7,6 +7,7 @@ import type { fileWorkflow } from './workflows/fileWorkflow';
 import {
   DEFAULT_FILE_TUNING_V1,
   FileProgressV1,
+  FileWorkflowInput,
   FileWorkflowInputV1,
   FileWorkflowTuning,
   InboundIntegrationV1,
@@ -20,6 +21,8 @@ export interface StartFileParams {
   integration: InboundIntegrationV1;
   reprocessWindowMs: number;
   taskQueue: string;
+  /** The object's size (HEAD ContentLength or the S3 event's size): admission and the small-file path weigh it. */
+  objectBytes?: number;
   tuning?: Partial<FileWorkflowTuning>;
 }
 
@@ -35,7 +38,13 @@ export function fileWorkflowSettings(settings: Settings): Pick<StartFileParams, 
   return {
     reprocessWindowMs: settings.REPROCESS_WINDOW,
     taskQueue: settings.TASK_QUEUE,
-    tuning: { targetChunkRows: settings.CHUNK_TARGET_ROWS, statusFlushDelayMs: settings.STATUS_FLUSH_DELAY, statusPassWaitMs: settings.STATUS_PASS_WAIT },
+    tuning: {
+      targetChunkRows: settings.CHUNK_TARGET_ROWS,
+      statusFlushDelayMs: settings.STATUS_FLUSH_DELAY,
+      statusPassWaitMs: settings.STATUS_PASS_WAIT,
+      smallFileMaxBytes: settings.SMALL_FILE_MAX_BYTES,
+      leaseTimeoutMs: settings.LEASE_TIMEOUT,
+    },
   };
 }
 
@@ -46,8 +55,7 @@ export function fileWorkflowSettings(settings: Settings): Pick<StartFileParams, 
  */
 export async function startFileWorkflow(client: Client, p: StartFileParams): Promise<StartedFile> {
   const workflowId = fileWorkflowIdOf(p.object);
-  const input: FileWorkflowInputV1 = {
-    version: 1,
+  const common: Omit<FileWorkflowInputV1, 'version'> = {
     object: p.object,
     originalCreationTime: p.originalCreationTime,
     integration: p.integration,
@@ -56,6 +64,7 @@ export async function startFileWorkflow(client: Client, p: StartFileParams): Pro
     // Every value in the input, so a running workflow never picks up a later default.
     tuning: { ...DEFAULT_FILE_TUNING_V1, ...p.tuning },
   };
+  const input: FileWorkflowInput = p.objectBytes === undefined ? { version: 1, ...common } : { version: 2, ...common, objectBytes: p.objectBytes };
   try {
     const handle = await client.workflow.start<typeof fileWorkflow>('fileWorkflow', {
       workflowId,

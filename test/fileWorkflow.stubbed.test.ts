@@ -23,6 +23,7 @@ import {
 import { statusWorkflowIdOf } from '../src/domain/keys';
 import { timeSkippingTemporal, workflowBundle } from './support/temporal';
 import { waitFor } from './support/harness';
+import { maybeRecordHistory } from './support/histories';
 
 const CHUNKS: Chunk[] = [0, 1, 2].map((index) => ({ index, firstRow: index * 100, rowCount: 100 }));
 const VERDICT = { valid: true, problems: [], warnings: [], presentColumns: [], timestampEncoding: 'INT64', unknownColumns: [] };
@@ -246,6 +247,7 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
     assert.equal(new Set(keys).size, 3, 'three different keys, each later than the one before');
     assert.deepEqual([...keys].sort(), keys);
     assert.equal((await handle.describe()).status.name, 'RUNNING');
+    await maybeRecordHistory(env.address, handle, 'statusWorkflow-whole-file-reports-taken-keys');
     await handle.terminate();
   });
 });

@@ -9,6 +9,7 @@ import { BACKPRESSURE_ENTRIES, BACKPRESSURE_MEMO_KEY, FailureType } from '../src
 import { timeSkippingTemporal, workflowBundle } from './support/temporal';
 import { newBucket, readReports, s3For, sharedMoto, waitFor } from './support/harness';
 import { Worker } from '@temporalio/worker';
+import { maybeRecordHistory } from './support/histories';
 import type { Moto } from '../src/dev/moto';
 
 const DOC: StatusDocument = {
@@ -99,7 +100,7 @@ describe('reportEntries back-pressure (time-skipping server)', function () {
 
   before(async () => {
     env = await timeSkippingTemporal();
-    // A worker with no activities: the status workflow holds its entries (its pass wait is long).
+    // A worker with no activities: the first report's write never completes, so the entries stay unwritten.
     worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle() });
     running = worker.run();
   });
@@ -130,6 +131,13 @@ describe('reportEntries back-pressure (time-skipping server)', function () {
     assert.ok(refused instanceof ApplicationFailure, String(refused));
     assert.equal(refused.type, FailureType.STATUS_BACKPRESSURE);
     assert.equal(refused.nonRetryable, false);
+    await maybeRecordHistory(env.address, handle, 'statusWorkflow-whole-file-reports-back-pressure');
+
+    // An operator terminates the stuck run: its memo still says hold back, but a closed run
+    // holds nothing, so the next hand-over starts a fresh run instead of waiting forever.
+    await handle.terminate('operator');
+    await mock.run(acts.reportEntries, { ...base, entries: entries.slice(0, 1) });
+    assert.equal((await handle.describe()).status.name, 'RUNNING');
     await handle.terminate();
   });
 });

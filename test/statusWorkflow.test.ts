@@ -5,8 +5,8 @@ import { Worker } from '@temporalio/worker';
 import { createSharedActivities } from '../src/activities/sharedActivities';
 import { statusWorkflowIdOf } from '../src/domain/keys';
 import { FileStatusEntry, StatusEntry } from '../src/domain/statusEntry';
-import { StatusEntriesV1, statusEntriesSignal, statusStateQuery, StatusWorkflowInputV1 } from '../src/messages';
-import { MAX_ENTRIES_PER_REPORT, type statusWorkflow } from '../src/workflows/statusWorkflow';
+import { MAX_ENTRIES_PER_REPORT, StatusEntriesV1, statusEntriesSignal, statusStateQuery, StatusWorkflowInputV1 } from '../src/messages';
+import type { statusWorkflow } from '../src/workflows/statusWorkflow';
 import { timeSkippingTemporal, workflowBundle } from './support/temporal';
 import { newBucket, readReports, s3For, sharedMoto } from './support/harness';
 import { maybeRecordHistory } from './support/histories';
@@ -129,7 +129,7 @@ describe('status workflow (time-skipping test server + moto)', function () {
     assert.deepEqual(second.doc['f.parquet']!.map((e) => e.entryId), [32]);
   });
 
-  it('continues as new carrying its duplicate filter and pending passes, and never reuses a report key', async function () {
+  it('continues as new carrying its duplicate filter, and never reuses a report key', async function () {
     const prefix = 'can';
     const handle = await signal(prefix, [entry('g.parquet', 0)], { reportsPerRun: 1, passEnded: true });
     const firstRun = (await handle.describe()).runId;
@@ -143,6 +143,18 @@ describe('status workflow (time-skipping test server + moto)', function () {
     assert.equal((await handle.query(statusStateQuery)).reportsWritten, 2);
     await maybeRecordHistory(env.address, handle, 'statusWorkflow-whole-file-reports-continued-as-new', firstRun);
     await maybeRecordHistory(env.address, handle, 'statusWorkflow-whole-file-reports-after-continue-as-new');
+  });
+
+  it('a run continued from the loop before whole-file reports writes the bare entries it carried at once', async function () {
+    const carried = { pending: [entry('old.parquet', 0), entry('old.parquet', 16)], seen: [], reportsWritten: 3 };
+    const handle = await env.client.workflow.start('statusWorkflow', {
+      workflowId: statusWorkflowIdOf(bucket, 'carried'),
+      taskQueue,
+      args: [{ version: 1, bucket, statusPrefix: 'carried', flushDelayMs: 30_000, carried } satisfies StatusWorkflowInputV1],
+    });
+    const [report] = await reportsSettled('carried', 1);
+    assert.deepEqual(report!.doc['old.parquet']!.map((e) => e.entryId), [0, 16]);
+    assert.equal((await handle.query(statusStateQuery)).reportsWritten, 4);
   });
 
   it('writes at once when a full report is pending, and splits a pass bigger than a report', async function () {

@@ -15,7 +15,8 @@ import { whileHeartbeating } from './heartbeat';
 import { attemptDir, interruptible, logMachineFault, machineFaultsRetried, throwIfCancelled } from './attempt';
 import { unreadableEntry, unreadableFileEntry } from '../domain/entries';
 import { warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
-import { deleteKeys, isS3Error } from '../s3/s3';
+import { deleteKeys } from '../s3/s3';
+import { classifyObjectReadError } from './objectReadErrors';
 import {
   ChunkResultV1,
   DownloadFileInputV1,
@@ -29,6 +30,8 @@ import {
 
 export interface FileActivityDeps {
   s3: S3Client;
+  /** Called when a file's work on this worker is over (admission frees its room). */
+  onFileReleased?: (fileId: string) => void;
   db: DuckDBInstance;
   /** This worker's own scratch directory. */
   workDir: string;
@@ -60,7 +63,8 @@ export function createFileActivities(deps: FileActivityDeps) {
         { abortSignal: abortSignal() },
       );
       throwIfCancelled();
-      await deleteKeys(deps.s3, deps.warehouse.bucket, (res.Contents ?? []).map((o) => o.Key!).filter((k) => !keep.has(k)));
+      // A cancelled (timed-out) attempt must not delete parts its retry wrote: checked just above, and the delete aborts with it.
+      await deleteKeys(deps.s3, deps.warehouse.bucket, (res.Contents ?? []).map((o) => o.Key!).filter((k) => !keep.has(k)), abortSignal());
     }
   }
 
@@ -98,10 +102,7 @@ export function createFileActivities(deps: FileActivityDeps) {
             { abortSignal: abortSignal() },
           );
         } catch (err) {
-          if (isS3Error(err, 'NoSuchKey', 'NoSuchVersion', 'PreconditionFailed', '412', '404')) {
-            throw ApplicationFailure.nonRetryable(`s3://${object.bucket}/${object.key} version ${object.version} no longer exists`, FailureType.OBJECT_VERSION_GONE);
-          }
-          throw err;
+          throw classifyObjectReadError(err, object);
         }
         let bytes = 0;
         const meter = new Transform({
@@ -217,8 +218,10 @@ export function createFileActivities(deps: FileActivityDeps) {
       }
     },
 
+    /** Deletes the local copy and frees the file's room on this worker at once (its lease may end later). */
     async removeLocalFile(input: RemoveLocalFileInputV1): Promise<void> {
       await rm(fileDir(input.fileId), { recursive: true, force: true });
+      deps.onFileReleased?.(input.fileId);
     },
   };
 }

@@ -4,6 +4,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { statusWorkflowIdOf } from '../domain/keys';
 import { checkedStatusDocument } from '../domain/statusEntrySchema';
+import { toStatusDocument } from '../domain/statusEntry';
 import { isS3Error } from '../s3/s3';
 import {
   BACKPRESSURE_ENTRIES,
@@ -34,16 +35,24 @@ export function createStatusActivities(deps: StatusActivityDeps) {
      * backs off: the status workflow's carried state stays bounded whatever the inflow.
      */
     async reportEntries(input: ReportEntriesInputV1): Promise<void> {
-      if (input.entries.length === 0 && !input.passEnded) return;
+      if (input.entries.length === 0) return;
+      // Our own entries, but checked where they are made: a bad one fails its file workflow
+      // instead of being retried forever by the status workflow of the whole bucket.
+      try {
+        checkedStatusDocument(toStatusDocument(input.entries));
+      } catch (err) {
+        throw ApplicationFailure.nonRetryable(`entries fail the status schema: ${String(err)}`, 'InvalidStatusEntry');
+      }
       const workflowId = statusWorkflowIdOf(input.bucket, input.statusPrefix);
-      const { memo } = await deps.client.workflow
+      const described = await deps.client.workflow
         .getHandle(workflowId)
         .describe()
         .catch((err: unknown) => {
-          if (err instanceof WorkflowNotFoundError) return { memo: undefined };
+          if (err instanceof WorkflowNotFoundError) return undefined;
           throw err;
         });
-      if (memo?.[BACKPRESSURE_MEMO_KEY] === true) {
+      // A closed run (terminated by an operator) keeps its last memo: only a running one holds back.
+      if (described?.status.name === 'RUNNING' && described.memo?.[BACKPRESSURE_MEMO_KEY] === true) {
         throw ApplicationFailure.retryable(`${workflowId} holds ${BACKPRESSURE_ENTRIES} or more unwritten entries; retrying later`, FailureType.STATUS_BACKPRESSURE);
       }
       const start: StatusWorkflowInputV1 = {

@@ -8,8 +8,8 @@ import { objectVersionOf, ObjectVersion } from '../domain/keys';
 export interface Deployment {
   settings: Settings;
   withClient<T>(fn: (client: Client) => Promise<T>): Promise<T>;
-  /** The object's version (versionId, else ETag) and creation time, from a HEAD request. */
-  headObject(bucket: string, key: string, versionId?: string): Promise<{ object: ObjectVersion; createdAt: number }>;
+  /** The object's version (versionId, else ETag), creation time and size, from a HEAD request. */
+  headObject(bucket: string, key: string, versionId?: string): Promise<{ object: ObjectVersion; createdAt: number; bytes: number }>;
 }
 
 export function deployment(env: NodeJS.ProcessEnv = process.env): Deployment {
@@ -27,7 +27,11 @@ export function deployment(env: NodeJS.ProcessEnv = process.env): Deployment {
     },
     async headObject(bucket, key, versionId) {
       const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
-      return { object: objectVersionOf(bucket, key, head.VersionId ?? versionId, head.ETag), createdAt: (head.LastModified ?? new Date()).getTime() };
+      return {
+        object: objectVersionOf(bucket, key, head.VersionId ?? versionId, head.ETag),
+        createdAt: (head.LastModified ?? new Date()).getTime(),
+        bytes: head.ContentLength ?? 0,
+      };
     },
   };
 }

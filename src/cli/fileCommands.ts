@@ -30,11 +30,12 @@ function processCommand(ctx: CommandContext): Command {
     .option('--integration-id <id>', 'the integration the file belongs to', 'cli')
     .action(async (o: ObjectOptions & { environments: string[]; statusPrefix: string; integrationId: string }) => {
       const d = deployment();
-      const { object, createdAt } = await d.headObject(o.bucket, o.key, o.versionId);
+      const { object, createdAt, bytes } = await d.headObject(o.bucket, o.key, o.versionId);
       const started = await d.withClient((client) =>
         startFileWorkflow(client, {
           object,
           originalCreationTime: createdAt,
+          objectBytes: bytes,
           integration: { integrationId: o.integrationId, environments: o.environments, statusPrefix: o.statusPrefix },
           ...fileWorkflowSettings(d.settings),
         }),

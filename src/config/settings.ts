@@ -44,6 +44,16 @@ export const settingsSchema = z.object({
   DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('512MB'),
   DUCKDB_THREADS: z.coerce.number().int().positive().default(2),
   WORKER_MAX_CONCURRENT_CHUNKS: z.coerce.number().int().positive().default(2),
+  // Admission: the bytes of files one worker holds at once (each counts at least WORKER_MIN_FILE_COST
+  // for its fixed disk, DuckDB and staging cost); a file bigger than the whole capacity still runs
+  // when the worker holds nothing else.
+  WORKER_CAPACITY: byteSize.default(2 * 2 ** 30),
+  WORKER_MIN_FILE_COST: byteSize.default(16 * 2 ** 20),
+  // Files up to this size are processed in one activity on any worker (the small-file path).
+  SMALL_FILE_MAX_BYTES: byteSize.default(4 * 2 ** 20),
+  SMALL_FILE_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  // A worker whose lease on a file has not heartbeated for this long is taken as lost.
+  LEASE_TIMEOUT: duration.default(20_000),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   // Whole-file gzip/bzip2 output limits, so a decompression bomb cannot fill WORK_DIR. 64 GiB is
   // far above what a 1 GB file becomes (Parquet inside is already compressed: whole-file gzip

@@ -94,6 +94,7 @@ async function main(): Promise<void> {
   const { workflowId, handle } = await startFileWorkflow(client, {
     object,
     originalCreationTime: (head.LastModified ?? new Date()).getTime(),
+    objectBytes: head.ContentLength ?? 0,
     integration: { integrationId: 'demo', environments: GOOD_ENVIRONMENTS, statusPrefix: STATUS_PREFIX },
     ...fileWorkflowSettings(settings),
   });

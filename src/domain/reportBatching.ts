@@ -67,10 +67,13 @@ export class PendingReports {
     return p.endedAtMs ?? p.firstAtMs + this.rules.passWaitMs;
   }
 
-  private atOnce(): boolean {
-    if (this.size >= this.rules.maxEntriesPerReport) return true;
+  private allEnded(): boolean {
     for (const p of this.passes.values()) if (p.endedAtMs === undefined) return false;
     return true;
+  }
+
+  private atOnce(): boolean {
+    return this.size >= this.rules.maxEntriesPerReport || this.allEnded();
   }
 
   /** When the next report is due (absolute ms; at or before now means now); undefined when nothing is pending. */
@@ -85,12 +88,15 @@ export class PendingReports {
   /**
    * Removes and returns the entries of the next report: whole ready passes, oldest first, up to
    * the report size; a pass bigger than a report on its own goes out in report-sized pieces.
+   * A full report's worth pending takes ready passes first, and running ones only when nothing
+   * is ready, so a small running file is not split just because others filled a report.
    * `all` takes passes whether they are ready or not (to drain before continue-as-new).
    */
   takeReport(nowMs: number, all = false): FileStatusEntry[] {
-    const everything = all || this.atOnce();
-    const candidates = [...this.passes.values()]
-      .filter((p) => everything || this.readyAt(p) <= nowMs)
+    const passes = [...this.passes.values()];
+    const ready = passes.filter((p) => this.readyAt(p) <= nowMs);
+    const everything = all || (this.atOnce() && (this.allEnded() || ready.length === 0));
+    const candidates = (everything ? passes : ready)
       .sort((a, b) => a.firstAtMs - b.firstAtMs || (a.key < b.key ? -1 : 1));
     const max = this.rules.maxEntriesPerReport;
     const report: FileStatusEntry[] = [];

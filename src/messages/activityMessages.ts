@@ -80,3 +80,38 @@ export interface WriteStatusReportInputV1 {
 export interface WriteStatusReportResultV1 {
   outcome: 'written' | 'already-written' | 'taken';
 }
+
+export interface ClaimFileInputV1 {
+  fileId: string;
+  /** The object's size; 0 when unknown (inputs before V2). */
+  bytes: number;
+}
+
+/** The worker that admitted the file: its queue for the file's work, and its queue for the lease. */
+export interface ClaimFileResultV1 {
+  workerTaskQueue: string;
+  leaseTaskQueue: string;
+}
+
+export interface HoldFileInputV1 {
+  fileId: string;
+}
+
+export interface ProcessSmallFileInputV1 {
+  object: ObjectVersion;
+  fileId: string;
+  ctx: EntryContext;
+  targetChunkRows: number;
+  statusPrefix: string;
+  flushDelayMs: number;
+  passWaitMs: number;
+}
+
+export interface ProcessSmallFileResultV1 {
+  /** `gone`: the object version no longer exists; nothing was reported. */
+  outcome: 'processed' | 'gone';
+  rowsValid: number;
+  rowsInvalid: number;
+  fileRows: number | null;
+  chunks: number;
+}

@@ -6,6 +6,8 @@ export const FailureType = {
   OBJECT_VERSION_GONE: 'ObjectVersionGone',
   /** A report key already holds other content. Raised before `whole-file-reports`; now a `taken` outcome. */
   REPORT_CONFLICT: 'ReportConflict',
+  /** S3 refused the object (403 access denied, 301 bucket in another region): park, not a verdict. */
+  OBJECT_ACCESS_REFUSED: 'ObjectAccessRefused',
   /** The status workflow has too many entries pending: retry later (back-pressure, retryable). */
   STATUS_BACKPRESSURE: 'StatusBackPressure',
 } as const;

@@ -23,6 +23,13 @@ export interface FileWorkflowTuning {
   maxWorkerRestarts: number;
   /** How long the status workflow holds a long pass's entries for the pass to end. */
   statusPassWaitMs: number;
+  /** Files up to this size take the small-file path: one activity on any worker (added with `admission`). */
+  smallFileMaxBytes: number;
+  /** A worker whose lease on the file has not heartbeated for this long is lost (added with `admission`). */
+  leaseTimeoutMs: number;
+  /** A parked file (access refused) tries again after this, doubling up to `parkMaxBackoffMs`. */
+  parkFirstBackoffMs: number;
+  parkMaxBackoffMs: number;
 }
 
 /** What inputs that predate a field mean by its absence; never change a value here (add a field instead). */
@@ -33,6 +40,10 @@ export const DEFAULT_FILE_TUNING_V1: FileWorkflowTuning = {
   heartbeatTimeoutMs: 30_000,
   maxWorkerRestarts: 5,
   statusPassWaitMs: 60_000,
+  smallFileMaxBytes: 4 * 1024 * 1024,
+  leaseTimeoutMs: 20_000,
+  parkFirstBackoffMs: 60_000,
+  parkMaxBackoffMs: 3_600_000,
 };
 
 export interface FileWorkflowInputV1 {
@@ -50,9 +61,30 @@ export interface FileWorkflowInputV1 {
   carried?: { passesDone: number };
 }
 
+/**
+ * V2 adds the object's size, which admission weighs against a worker's capacity and which
+ * decides the small-file path. The workflow takes both versions.
+ */
+export interface FileWorkflowInputV2 extends Omit<FileWorkflowInputV1, 'version'> {
+  version: 2;
+  /** The object version's size in bytes (ContentLength, or the S3 event's size). */
+  objectBytes: number;
+}
+
+export type FileWorkflowInput = FileWorkflowInputV1 | FileWorkflowInputV2;
+
 export interface FileProgressV1 {
   generation: number;
-  phase: 'claiming' | 'downloading' | 'inspecting' | 'validating' | 'committing' | 'reported' | 'waiting-for-reprocess' | 'done';
+  phase:
+    | 'claiming'
+    | 'downloading'
+    | 'inspecting'
+    | 'validating'
+    | 'committing'
+    | 'reported'
+    | 'waiting-for-reprocess'
+    | 'done'
+    | 'parked';
   chunksTotal: number;
   chunksDone: number;
   rowsValid: number;
@@ -61,6 +93,12 @@ export interface FileProgressV1 {
   fileRows: number | null;
   /** Times the file was started again on another worker after losing its worker. */
   workerRestarts: number;
+  /** Times S3 refused the object (403 access denied, 301 wrong region) and the file was parked. */
+  timesParked?: number;
+  /** The last refusal, while parked. */
+  parkedBecause?: string;
+  /** Whether this pass took the small-file path. */
+  smallFile?: boolean;
 }
 
 export interface FileWorkflowResultV1 {

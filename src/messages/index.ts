@@ -17,3 +17,4 @@ export * from './statusWorkflowMessages';
 export * from './activityMessages';
 export * from './failureTypes';
 export * from './statusLimits';
+export * from './taskQueues';

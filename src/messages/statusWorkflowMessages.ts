@@ -17,7 +17,7 @@ export interface StatusWorkflowInputV1 {
    * Carried over by continue-as-new. `pending` is how runs before `whole-file-reports` carried
    * their entries (taken as ended passes); later runs carry `passes`.
    */
-  carried?: { pending?: FileStatusEntry[]; passes?: PendingPass[]; seen: string[]; reportsWritten: number; lastReportMs?: number };
+  carried?: { pending?: FileStatusEntry[]; passes?: PendingPass[]; seen: string[]; reportsWritten: number; lastReportMs?: number; keysSkipped?: number };
 }
 
 export interface StatusEntriesV1 {

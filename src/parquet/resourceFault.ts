@@ -21,7 +21,7 @@ const MACHINE_CODES = new Set(['ENOSPC', 'EDQUOT', 'ENOMEM', 'EMFILE', 'ENFILE',
  * (spill, staging), never about the input. "Out of buffer" (a truncated page) is data: not matched.
  */
 const MACHINE_MESSAGES =
-  /Out of Memory|bad_alloc|Cannot allocate memory|No space left on device|Disk quota exceeded|Too many open files|Input\/output error|Read-only file system|File too large|allocation failed|could not write|\b(ENOSPC|EDQUOT|ENOMEM|EMFILE|ENFILE|EIO|EROFS)\b/i;
+  /Out of Memory|bad_alloc|Cannot allocate memory|No space left on device|Disk quota exceeded|Too many open files|Input\/output error|Read-only file system|File too large|allocation failed|could not write|database has been invalidated|FATAL Error|\b(ENOSPC|EDQUOT|ENOMEM|EMFILE|ENFILE|EIO|EROFS)\b/i;
 
 export function isResourceFault(err: unknown): boolean {
   const code = (err as { code?: unknown } | null | undefined)?.code;

@@ -30,9 +30,9 @@ export class KeysNotDeletedError extends Error {}
  * reports per-key failures in a 200 answer: they are thrown, so a retry deletes them instead of
  * the keys being forgotten.
  */
-export async function deleteKeys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
+export async function deleteKeys(s3: S3Client, bucket: string, keys: readonly string[], abortSignal?: AbortSignal): Promise<void> {
   for (let i = 0; i < keys.length; i += 1000) {
-    const res = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }));
+    const res = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true } }), { abortSignal });
     const failed = res.Errors ?? [];
     if (failed.length > 0) {
       const sample = failed.slice(0, 3).map((e) => `${e.Key} (${e.Code}: ${e.Message})`).join(', ');

@@ -9,6 +9,19 @@ import type { DuckDBInstance } from '../parquet/duckdb';
 import type { DecompressionLimits } from '../parquet/unwrap';
 import { createFileActivities } from '../activities/fileActivities';
 import { createSharedActivities } from '../activities/sharedActivities';
+import { createSmallFileActivities } from '../activities/smallFileActivities';
+import { createAdmissionActivities } from '../activities/admission/admissionActivities';
+import { CapacityLedger } from '../activities/admission/capacityLedger';
+import { admissionQueueOf, leaseQueueOf, smallFileQueueOf } from '../messages';
+
+/** Waiting claims per worker: few, so a burst waits in Temporal's queue, where any worker can take it. */
+const ADMISSION_SLOTS = 2;
+/** Leases are idle heartbeats: one per held file. */
+const MAX_LEASES = 1_000;
+/** Claims and leases heartbeat this often; the lease timeout in the workflow input is several times it. */
+const ADMISSION_HEARTBEAT_MS = 3_000;
+/** A claim whose workflow never took up its lease (terminated in between) gives its room back after this. */
+const UNADOPTED_TTL_MS = 60_000;
 
 export interface IntegrationWorkerDeps {
   connection: NativeConnection;
@@ -22,6 +35,10 @@ export interface IntegrationWorkerDeps {
   maxConcurrentChunks: number;
   /** Whole-file gzip/bzip2 output limits (DECOMPRESSED_MAX_BYTES, DECOMPRESSION_MAX_RATIO). */
   decompressionLimits: DecompressionLimits;
+  /** The bytes of files this worker holds at once (WORKER_CAPACITY, WORKER_MIN_FILE_COST). */
+  admission: { capacityBytes: number; minFileBytes: number };
+  /** Small files processed at once (SMALL_FILE_CONCURRENCY). */
+  smallFileConcurrency: number;
   /** For tests: a prebuilt workflow bundle saves seconds per worker. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -45,34 +62,50 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
   await mkdir(workDir, { recursive: true });
 
   const shared = createSharedActivities({ s3: deps.s3, client: deps.client, taskQueue: deps.taskQueue, workerTaskQueue, warehouse: deps.warehouse });
-  const local = createFileActivities({ s3: deps.s3, db: deps.db, workDir, warehouse: deps.warehouse, decompressionLimits: deps.decompressionLimits });
+  const ledger = new CapacityLedger({ ...deps.admission, unadoptedTtlMs: UNADOPTED_TTL_MS });
+  const local = createFileActivities({
+    s3: deps.s3,
+    db: deps.db,
+    workDir,
+    warehouse: deps.warehouse,
+    decompressionLimits: deps.decompressionLimits,
+    onFileReleased: (fileId) => ledger.release(fileId),
+  });
+  const admission = createAdmissionActivities({ ledger, workerTaskQueue, leaseTaskQueue: leaseQueueOf(workerTaskQueue), heartbeatEveryMs: ADMISSION_HEARTBEAT_MS });
+  const small = createSmallFileActivities({
+    local,
+    reportEntries: shared.reportEntries,
+    commitGeneration: shared.commitGeneration,
+    backPressureWaitMs: 1_000,
+  });
+  const common = { connection: deps.connection, namespace: deps.namespace };
 
-  const sharedWorker = await Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: deps.taskQueue,
-    activities: shared,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-  });
-  const localWorker = await Worker.create({
-    connection: deps.connection,
-    namespace: deps.namespace,
-    taskQueue: workerTaskQueue,
-    activities: local,
-    maxConcurrentActivityTaskExecutions: deps.maxConcurrentChunks,
-  });
+  const workers = [
+    await Worker.create({
+      ...common,
+      taskQueue: deps.taskQueue,
+      activities: shared,
+      ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    }),
+    await Worker.create({ ...common, taskQueue: workerTaskQueue, activities: local, maxConcurrentActivityTaskExecutions: deps.maxConcurrentChunks }),
+    await Worker.create({ ...common, taskQueue: admissionQueueOf(deps.taskQueue), activities: { claimFile: admission.claimFile }, maxConcurrentActivityTaskExecutions: ADMISSION_SLOTS }),
+    await Worker.create({ ...common, taskQueue: leaseQueueOf(workerTaskQueue), activities: { holdFile: admission.holdFile }, maxConcurrentActivityTaskExecutions: MAX_LEASES }),
+    await Worker.create({ ...common, taskQueue: smallFileQueueOf(deps.taskQueue), activities: small, maxConcurrentActivityTaskExecutions: deps.smallFileConcurrency }),
+  ];
+  const expiry = setInterval(() => ledger.expireUnadopted(), UNADOPTED_TTL_MS / 4);
+  expiry.unref();
   return {
     workerTaskQueue,
     async run() {
       try {
-        await Promise.all([sharedWorker.run(), localWorker.run()]);
+        await Promise.all(workers.map((w) => w.run()));
       } finally {
+        clearInterval(expiry);
         await rm(workDir, { recursive: true, force: true });
       }
     },
     shutdown() {
-      if (sharedWorker.getState() === 'RUNNING') sharedWorker.shutdown();
-      if (localWorker.getState() === 'RUNNING') localWorker.shutdown();
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     },
   };
 }

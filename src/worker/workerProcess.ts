@@ -47,6 +47,8 @@ export async function createWorkerProcess(settings: Settings): Promise<WorkerPro
     warehouse: { bucket: settings.WAREHOUSE_BUCKET, prefix: settings.WAREHOUSE_PREFIX },
     maxConcurrentChunks: settings.WORKER_MAX_CONCURRENT_CHUNKS,
     decompressionLimits: { maxBytes: settings.DECOMPRESSED_MAX_BYTES, maxRatio: settings.DECOMPRESSION_MAX_RATIO },
+    admission: { capacityBytes: settings.WORKER_CAPACITY, minFileBytes: settings.WORKER_MIN_FILE_COST },
+    smallFileConcurrency: settings.SMALL_FILE_CONCURRENCY,
   });
   return {
     client,

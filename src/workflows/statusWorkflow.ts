@@ -17,8 +17,6 @@ import {
   MAX_HISTORY_EVENTS,
 } from '../messages';
 
-export { DEDUP_CAPACITY, MAX_ENTRIES_PER_REPORT } from '../messages';
-
 /**
  * Patch: reports hold whole passes and go out when DECISIONS says (at once when every pending
  * pass has ended), a taken report key moves the report to the next key instead of failing the
@@ -58,16 +56,18 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
   const seen = new RecentTriplets(DEDUP_CAPACITY, input.carried?.seen);
   let reportsWritten = input.carried?.reportsWritten ?? 0;
   let reportsThisRun = 0;
-  let keysSkipped = 0;
+  let keysSkipped = input.carried?.keysSkipped ?? 0;
   let lastReportMs = input.carried?.lastReportMs;
   let lastReportKey: string | undefined;
   /** Entries taken into the report being written: still unreported, so they count for back-pressure. */
   let writing = 0;
   /** Whether the memo tells `reportEntries` to hold back; a new run starts without the flag. */
   let holdingBack = false;
+  /** History is due for continue-as-new: inflow is held back until the run can continue. */
+  let historyFull = false;
   function updateBackPressure(): void {
     const unwritten = pending.size + writing;
-    const hold = holdingBack ? unwritten >= BACKPRESSURE_RELEASE_ENTRIES : unwritten >= BACKPRESSURE_ENTRIES;
+    const hold = historyFull || (holdingBack ? unwritten >= BACKPRESSURE_RELEASE_ENTRIES : unwritten >= BACKPRESSURE_ENTRIES);
     if (hold === holdingBack) return;
     holdingBack = hold;
     upsertMemo({ [BACKPRESSURE_MEMO_KEY]: hold });
@@ -114,13 +114,15 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
 
     const info = workflowInfo();
     const runFull = input.reportsPerRun !== undefined && reportsThisRun >= input.reportsPerRun;
-    const historyFull = info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
+    historyFull = info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
     draining = historyFull && pending.size > MAX_CARRIED_ENTRIES;
+    // Entries arriving while it drains must not keep it from ever carrying few enough.
+    if (draining) updateBackPressure();
     if ((runFull || historyFull) && pending.size <= MAX_CARRIED_ENTRIES) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof statusWorkflow>({
         ...input,
-        carried: { passes: pending.snapshot(), seen: seen.snapshot(), reportsWritten, lastReportMs },
+        carried: { passes: pending.snapshot(), seen: seen.snapshot(), reportsWritten, lastReportMs, keysSkipped },
       });
     }
   }

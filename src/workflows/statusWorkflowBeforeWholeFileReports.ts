@@ -4,8 +4,10 @@ import { RecentTriplets } from '../domain/dedup';
 import { nextReportTime, reportKeyOf } from '../domain/keys';
 import { FileStatusEntry, toStatusDocument } from '../domain/statusEntry';
 import { StatusStateV1, StatusWorkflowInputV1, statusEntriesSignal, statusStateQuery } from '../messages';
-import { DEDUP_CAPACITY, MAX_ENTRIES_PER_REPORT, MAX_HISTORY_EVENTS } from '../messages';
-
+// Frozen copies: this loop must replay exactly as recorded, whatever the current limits become.
+const DEDUP_CAPACITY = 20_000;
+const MAX_ENTRIES_PER_REPORT = 500;
+const MAX_HISTORY_EVENTS = 5_000;
 /** Before the `smaller-reports` patch. */
 const MAX_ENTRIES_PER_REPORT_V1 = 5_000;
 

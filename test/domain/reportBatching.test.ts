@@ -44,6 +44,16 @@ describe('report batching (when a report goes out, and what it holds)', () => {
     assert.deepEqual(files(p.takeReport(0, true)), ['b']);
   });
 
+  it('with a full report pending, sends ended passes first and does not split a small running one', () => {
+    const p = new PendingReports(RULES);
+    p.add([e('running', 0)], [], 0);
+    const done = [0, 1, 2, 3].map((c) => e('done', c));
+    p.add(done, [passKeyOf(done[0]!)], 0);
+    assert.ok(p.flushDueAt()! < 0, 'due at once: a full report is pending');
+    assert.deepEqual(files(p.takeReport(0)), ['done']);
+    assert.equal(p.size, 1, 'the running pass stays whole for later');
+  });
+
   it('splits only a pass bigger than a report, in report-sized pieces', () => {
     const p = new PendingReports(RULES);
     const big = [0, 1, 2, 3, 4, 5].map((c) => e('big', c));

@@ -90,17 +90,15 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+const DEFAULTS = loadSettings({});
 /** The production defaults of DECOMPRESSED_MAX_BYTES and DECOMPRESSION_MAX_RATIO. */
-const DECOMPRESSION_DEFAULTS = (() => {
-  const defaults = loadSettings({});
-  return { maxBytes: defaults.DECOMPRESSED_MAX_BYTES, maxRatio: defaults.DECOMPRESSION_MAX_RATIO };
-})();
+const DECOMPRESSION_DEFAULTS = { maxBytes: DEFAULTS.DECOMPRESSED_MAX_BYTES, maxRatio: DEFAULTS.DECOMPRESSION_MAX_RATIO };
 
 /** Starts the integration's workers against a test environment and a moto S3. */
 export async function startWorker(
   env: TestWorkflowEnvironment,
   s3: S3Client,
-  opts: { taskQueue: string; warehouseBucket: string; warehousePrefix?: string },
+  opts: { taskQueue: string; warehouseBucket: string; warehousePrefix?: string; capacityBytes?: number; minFileBytes?: number },
 ): Promise<RunningWorker> {
   const workDir = await mkdtemp(join(tmpdir(), 'fme-test-'));
   const db = await openDuckDb({ memoryLimit: '512MB', threads: 2, tempDirectory: workDir });
@@ -115,6 +113,8 @@ export async function startWorker(
     warehouse: { bucket: opts.warehouseBucket, prefix: opts.warehousePrefix ?? 'events' },
     maxConcurrentChunks: 2,
     decompressionLimits: DECOMPRESSION_DEFAULTS,
+    admission: { capacityBytes: opts.capacityBytes ?? DEFAULTS.WORKER_CAPACITY, minFileBytes: opts.minFileBytes ?? DEFAULTS.WORKER_MIN_FILE_COST },
+    smallFileConcurrency: DEFAULTS.SMALL_FILE_CONCURRENCY,
     workflowBundle: await workflowBundle(),
   });
   const done = workers.run();

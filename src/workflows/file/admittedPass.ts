@@ -1,0 +1,56 @@
+import { ApplicationFailure, CancellationScope, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
+import type { ChunkResultV1 } from '../../messages';
+import { admission, lease, onAdmittedWorker, shared } from './activityProxies';
+import { entryContextOf, isWorkerLost, PassContext } from './passContext';
+import { workOnFile } from './workOnFile';
+
+const objectBytesOf = (p: PassContext) => (p.input.version === 2 ? p.input.objectBytes : 0);
+
+/**
+ * A pass with admission: a worker with room claims the file (files wait for room without
+ * spending restarts), and a lease on that worker's lease queue heartbeats while the file is
+ * held. The lease ending before the work does (heartbeat timeout: the worker died) is what
+ * restarts the file elsewhere; a busy worker is never taken for a dead one.
+ */
+export async function admittedPass(p: PassContext): Promise<void> {
+  const ctx = entryContextOf(p);
+  const done = new Map<number, ChunkResultV1>();
+  for (;;) {
+    p.progress.phase = 'claiming';
+    const claim = await admission(workflowInfo().taskQueue).claimFile({ fileId: p.fileId, bytes: objectBytesOf(p) });
+    const leaseScope = new CancellationScope();
+    let leaseEnded = false;
+    leaseScope
+      .run(() => lease(claim.leaseTaskQueue, p.tuning).holdFile({ fileId: p.fileId }))
+      .then(
+        () => (leaseEnded = true),
+        (err: unknown) => {
+          if (!isCancellation(err)) leaseEnded = true;
+        },
+      );
+    const workScope = new CancellationScope();
+    const work = workScope.run(() => workOnFile(p, onAdmittedWorker(claim.workerTaskQueue, p.tuning), ctx, done));
+    let lost: boolean;
+    try {
+      lost = await Promise.race([work.then(() => false), condition(() => leaseEnded).then(() => true)]);
+    } catch (err) {
+      leaseScope.cancel();
+      if (!isWorkerLost(err)) throw err;
+      lost = true;
+    }
+    if (!lost) {
+      leaseScope.cancel();
+      break;
+    }
+    workScope.cancel();
+    await work.catch(() => undefined);
+    if (p.progress.workerRestarts >= p.tuning.maxWorkerRestarts) {
+      throw ApplicationFailure.nonRetryable(`lost the worker holding the file ${p.progress.workerRestarts + 1} times`, 'WorkerLostTooOften');
+    }
+    p.progress.workerRestarts++;
+    log.warn('lost the worker holding the file (its lease ended); starting it again on a worker with room', { chunksDone: done.size });
+  }
+  p.progress.phase = 'committing';
+  const keys = [...done.values()].flatMap((r) => r.storedKeys);
+  await shared.commitGeneration({ fileId: p.fileId, object: p.input.object, generation: p.generation, keys });
+}

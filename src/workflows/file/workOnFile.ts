@@ -1,0 +1,49 @@
+import type { FileActivities } from '../../activities/fileActivities';
+import type { EntryContext } from '../../domain/entries';
+import type { ChunkResultV1 } from '../../messages';
+import { countRows, PassContext } from './passContext';
+
+type WorkerActivities = Pick<FileActivities, 'downloadFile' | 'inspectFile' | 'processChunk' | 'removeLocalFile'>;
+
+/**
+ * The file's work on the worker that holds it: download, inspect, then every chunk not in
+ * `done` (chunks reported before a restart are skipped), each chunk's entries reported as it
+ * ends. `rejected`: the file as a whole was reported invalid and nothing was stored.
+ */
+export async function workOnFile(
+  p: PassContext,
+  worker: { [K in keyof WorkerActivities]: (...args: Parameters<WorkerActivities[K]>) => ReturnType<WorkerActivities[K]> },
+  ctx: EntryContext,
+  done: Map<number, ChunkResultV1>,
+): Promise<'stored' | 'rejected'> {
+  const { progress, fileId } = p;
+  progress.phase = 'downloading';
+  const download = await worker.downloadFile({ object: p.input.object, fileId, ctx });
+  let analysis;
+  if (download.kind === 'downloaded') {
+    progress.phase = 'inspecting';
+    analysis = await worker.inspectFile({ localPath: download.localPath, ctx, targetChunkRows: p.tuning.targetChunkRows });
+    progress.fileRows = analysis.footerRows;
+  }
+  if (analysis?.kind !== 'ok') {
+    const rejected = analysis?.entries ?? (download.kind === 'undecodable' ? download.entries : []);
+    await p.report(rejected, true);
+    countRows(progress, rejected);
+    await worker.removeLocalFile({ fileId });
+    return 'rejected';
+  }
+  progress.phase = 'validating';
+  progress.chunksTotal = analysis.chunks.length;
+  const chunkCtx: EntryContext = { ...ctx, warnings: analysis.verdict.warnings };
+  const remaining = analysis.chunks.filter((c) => !done.has(c.index));
+  for (const chunk of remaining) {
+    const result = await worker.processChunk({ fileId, readPath: analysis.readPath, verdict: analysis.verdict, chunk, ctx: chunkCtx });
+    await p.report(result.entries, chunk === remaining.at(-1));
+    done.set(chunk.index, result);
+    progress.chunksDone = done.size;
+    progress.rowsValid += result.validRows;
+    progress.rowsInvalid += result.invalidRows;
+  }
+  await worker.removeLocalFile({ fileId });
+  return 'stored';
+}
