@@ -11,19 +11,48 @@
  *
  * This file runs the figures in order and writes the results; the figures are in
  * localValidation.ts (a, b) and endToEnd.ts (c, d), the targets and tables in results.ts.
+ *
+ * `npm run bench -- --burst N` runs only the burst figures instead (issue 11), written to
+ * bench/out/results-burst.json: N files of 1,000 rows at once (burst.ts), and a worker killed
+ * mid-file and replaced (killRecovery.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cleanup, installSignalHandlers } from './cleanup';
 import { loadAverage, warnIfBusy } from './cpuAccounting';
+import { benchBurst } from './burst';
 import { benchServices } from './endToEnd';
 import { ensureEventFile, expectedCombos } from './eventFile';
 import { BenchFailure } from './failure';
 import { log } from './format';
+import { benchKillRecovery } from './killRecovery';
 import { benchLocal } from './localValidation';
 import { machineDescription, printMachine } from './machine';
-import { BIG_ROWS, DEFAULTS, DUCKDB_THREADS, OUT_DIR, RUNS, SMALL_ROWS, STATUS_FLUSH_DELAY_MS } from './params';
-import { contentionNote, evaluateTargets, printEndToEnd, printFile, printLocal, printTargets } from './results';
+import {
+  BIG_ROWS,
+  BURST_QUERY_CONCURRENCY,
+  BURST_ROWS,
+  BURST_UPLOAD_CONCURRENCY,
+  DEFAULTS,
+  DUCKDB_THREADS,
+  KILL_AFTER_CHUNKS,
+  OUT_DIR,
+  RUNS,
+  SMALL_ROWS,
+  STATUS_FLUSH_DELAY_MS,
+} from './params';
+import {
+  contentionNote,
+  evaluateBurstTargets,
+  evaluateTargets,
+  printBurst,
+  printEndToEnd,
+  printFile,
+  printKillRecovery,
+  printLocal,
+  printTargets,
+} from './results';
+import { startServices } from './services';
 
 const cleanup = new Cleanup();
 
@@ -68,8 +97,79 @@ async function main(): Promise<void> {
   }
 }
 
+/** `npm run bench -- --burst N`: only the burst and kill-recovery figures, against one set of services. */
+async function mainBurst(files: number): Promise<void> {
+  installSignalHandlers(cleanup);
+  try {
+    await mkdir(OUT_DIR, { recursive: true });
+    const loadAtStart = loadAverage();
+    const busyAtStart = await warnIfBusy();
+    log(`event files: ${BURST_ROWS} rows (burst) and ${BIG_ROWS} rows (kill recovery) in ${OUT_DIR}`);
+    const small = await ensureEventFile(BURST_ROWS);
+    const big = await ensureEventFile(BIG_ROWS);
+    const machine = await machineDescription();
+    const services = await startServices(cleanup, '(burst)');
+    const burst = await benchBurst(services, files, small, expectedCombos(BURST_ROWS));
+    const kill = await benchKillRecovery(cleanup, services, big, expectedCombos(BIG_ROWS));
+    const targets = evaluateBurstTargets(burst, kill);
+
+    printMachine(machine, loadAtStart, busyAtStart);
+    printBurst(burst);
+    printKillRecovery(kill);
+    printTargets(targets);
+    const resultsPath = join(OUT_DIR, 'results-burst.json');
+    const results = {
+      at: new Date().toISOString(),
+      machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart },
+      settings: {
+        tuning: 'deployment defaults (fileWorkflowSettings of the default settings)',
+        burstUploadConcurrency: BURST_UPLOAD_CONCURRENCY,
+        burstQueryConcurrency: BURST_QUERY_CONCURRENCY,
+        killAfterChunks: KILL_AFTER_CHUNKS,
+        workerEnv: services.worker.env,
+      },
+      files: { burst: small, killRecovery: big },
+      burst,
+      killRecovery: kill,
+      targets,
+    };
+    await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
+    console.log(`\nWrote ${resultsPath}`);
+  } finally {
+    await cleanup.runAll();
+  }
+}
+
+const USAGE = 'usage: node lib/bench/bench.js [--burst N]   (npm run bench -- --burst N)';
+
+/** `--burst N` or `--burst=N`: the number of files; undefined without it (the full bench). */
+function parseArgs(argv: string[]): { burst?: number } {
+  let burst: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    let raw: string | undefined;
+    if (arg === '--burst') raw = argv[++i];
+    else if (arg.startsWith('--burst=')) raw = arg.slice('--burst='.length);
+    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+    const n = Number(raw);
+    if (raw === undefined || !Number.isSafeInteger(n) || n < 1) throw new Error(`--burst takes a number of files (a whole number ≥ 1), got ${raw ?? 'nothing'}\n${USAGE}`);
+    burst = n;
+  }
+  return { burst };
+}
+
+function argsOrExit(): { burst?: number } {
+  try {
+    return parseArgs(process.argv.slice(2));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(2);
+  }
+}
+
 if (require.main === module) {
-  main().then(
+  const { burst } = argsOrExit();
+  (burst === undefined ? main() : mainBurst(burst)).then(
     () => process.exit(0),
     (err: unknown) => {
       if (cleanup.interrupted) return; // the signal handler stops everything and exits

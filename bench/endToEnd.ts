@@ -50,7 +50,7 @@ export interface E2eResult {
   loadAverageAfter: string;
 }
 
-async function uploadMultipart(s3: S3Client, bucket: string, key: string, path: string): Promise<string> {
+export async function uploadMultipart(s3: S3Client, bucket: string, key: string, path: string): Promise<string> {
   const upload = new Upload({
     client: s3,
     params: { Bucket: bucket, Key: key, Body: createReadStream(path) },
@@ -62,18 +62,19 @@ async function uploadMultipart(s3: S3Client, bucket: string, key: string, path: 
   return res.ETag;
 }
 
-async function listReportKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+/** The report keys under `prefix`, sorted; only those after `startAfter` when it is given. */
+export async function listReportKeys(s3: S3Client, bucket: string, prefix: string, startAfter?: string): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, ...(token ? {} : { StartAfter: startAfter }) }));
     keys.push(...(res.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith('_report.status')));
     token = res.NextContinuationToken;
   } while (token);
   return keys.sort();
 }
 
-async function readReport(s3: S3Client, bucket: string, key: string): Promise<StatusDocument> {
+export async function readReport(s3: S3Client, bucket: string, key: string): Promise<StatusDocument> {
   const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return JSON.parse(await res.Body!.transformToString()) as StatusDocument;
 }

@@ -21,10 +21,25 @@ export const GIB = 1024 ** 3;
 /** Defaults of every setting, untouched by this shell's environment. */
 export const DEFAULTS: Settings = loadSettings({});
 
+/** `--burst N`: rows of each burst file, uploads and workflow queries in flight at once. */
+export const BURST_ROWS = 1_000;
+export const BURST_UPLOAD_CONCURRENCY = 16;
+export const BURST_QUERY_CONCURRENCY = 16;
+/** The kill-recovery figure kills the worker once the 10M-row file's progress shows this many chunks done. */
+export const KILL_AFTER_CHUNKS = 2;
+
 export const TARGETS = {
   oursVsBaselineMaxRatio: 2,
   e2eBigMinRowsPerSec: 1_000_000,
   e2eSmallMaxSeconds: 2,
   statusMinEntriesPerSec: 1_000,
   workerPeakRssMaxBytes: GIB,
+};
+
+/** Targets of `--burst N` (issue 11, "Done when"). */
+export const BURST_TARGETS = {
+  burstMaxWorkerRestarts: 0,
+  burstMaxFailures: 0,
+  burstMinFilesPerSec: 10,
+  killRecoveryMaxSeconds: 45,
 };

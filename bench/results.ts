@@ -2,11 +2,13 @@
  * The results: each figure against its target, printed to the console as tables (results.json is
  * written by the entry point, bench.ts).
  */
+import type { BurstResult } from './burst';
 import { EventFile } from './eventFile';
 import { ServiceResults } from './endToEnd';
+import type { KillRecoveryResult } from './killRecovery';
 import { fmtMiB, fmtRate, renderTable, verdict } from './format';
 import { LocalResults, TimedRuns } from './localValidation';
-import { BIG_ROWS, DEFAULTS, DUCKDB_THREADS, RSS_SAMPLE_MS, RUNS, SMALL_ROWS, STATUS_FLUSH_DELAY_MS, TARGETS } from './params';
+import { BIG_ROWS, BURST_TARGETS, DEFAULTS, DUCKDB_THREADS, RSS_SAMPLE_MS, RUNS, SMALL_ROWS, STATUS_FLUSH_DELAY_MS, TARGETS } from './params';
 
 export interface Target {
   name: string;
@@ -113,4 +115,64 @@ export function contentionNote(local: LocalResults, services: ServiceResults): s
   const all = timed.reduce((n, c) => n + Object.entries(c).filter(([k]) => k !== 'steal').reduce((m, [, v]) => m + v, 0), 0);
   if (others <= 0.05 * all) return undefined;
   return `NOTE: other processes used ${others.toFixed(1)} of ${all.toFixed(1)} CPU seconds during the timed parts: the figures are pessimistic; run again on a quiet machine.`;
+}
+
+export function evaluateBurstTargets(burst: BurstResult, kill: KillRecoveryResult): Target[] {
+  const t = BURST_TARGETS;
+  return [
+    {
+      name: `burst of ${burst.files}: worker restarts`,
+      target: `${t.burstMaxWorkerRestarts}`,
+      measured: `${burst.workerRestarts} (${burst.filesRestarted} files${burst.unqueried > 0 ? `; ${burst.unqueried} workflows did not answer` : ''})`,
+      pass: burst.workerRestarts <= t.burstMaxWorkerRestarts && burst.unqueried === 0,
+    },
+    {
+      name: `burst of ${burst.files}: failed workflows`,
+      target: `${t.burstMaxFailures}`,
+      measured: String(burst.failures),
+      pass: burst.failures <= t.burstMaxFailures,
+    },
+    {
+      name: `burst of ${burst.files}: files/s`,
+      target: `≥ ${t.burstMinFilesPerSec}`,
+      measured: `${burst.filesPerSec.toFixed(2)} (${burst.seconds.toFixed(2)} s)`,
+      pass: burst.filesPerSec >= t.burstMinFilesPerSec,
+    },
+    {
+      name: `kill recovery, ${kill.rows / 1e6}M rows`,
+      target: `≤ ${t.killRecoveryMaxSeconds} s`,
+      measured: `${kill.seconds.toFixed(2)} s`,
+      pass: kill.seconds <= t.killRecoveryMaxSeconds,
+    },
+  ];
+}
+
+export function printBurst(b: BurstResult): void {
+  console.log(`\nBurst: ${b.files} files of ${b.rowsPerFile} rows (${b.fileBytes} bytes), uploaded ${b.uploadConcurrency} at a time, each workflow started when its upload completed, default tuning`);
+  const l = b.latencySeconds;
+  console.log(
+    renderTable(
+      ['files', 'uploads (s)', 'first upload → last covered (s)', 'files/s', 'p50 (s)', 'p90 (s)', 'p99 (s)', 'max (s)', 'restarts', 'failures', 'reports'],
+      [[String(b.files), b.uploadSeconds.toFixed(2), b.seconds.toFixed(2), b.filesPerSec.toFixed(2), l.p50.toFixed(2), l.p90.toFixed(2), l.p99.toFixed(2), l.max.toFixed(2), String(b.workerRestarts), String(b.failures), String(b.reportObjects)]],
+    ),
+  );
+  console.log(`  latency = upload completed → the file's rows first covered by listed reports (min ${l.min.toFixed(2)} s)`);
+  console.log(`  small-file path: ${b.smallFilePath} of ${b.files} files; files restarted: ${b.filesRestarted}${b.unqueried > 0 ? `; progress query unanswered: ${b.unqueried}` : ''}`);
+  if (b.lateReports > 0) console.log(`  ${b.lateReports} reports were found only by a full listing: their files' latency may be late by up to 2 s`);
+  if (b.failed.length > 0) console.log(`  failed: ${b.failed.map((f) => `${f.key} ${f.status}`).join(', ')}${b.failures > b.failed.length ? ', ...' : ''}`);
+  console.log(`  CPU seconds meanwhile: ${Object.entries(b.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+}
+
+export function printKillRecovery(k: KillRecoveryResult): void {
+  console.log(`\nKill recovery: the ${k.rows}-row file (${fmtMiB(k.fileBytes)}, ${k.chunksTotal} chunks), worker killed with SIGKILL at ${k.chunksDoneAtKill} chunks done, a new worker process started at once`);
+  const s = (v: number | null) => (v === null ? 'not seen' : v.toFixed(2));
+  console.log(
+    renderTable(
+      ['kill → new worker ready (s)', 'kill → lease timed out (s)', 'kill → claimed again (s)', 'kill → pass over (s)', 'kill → every row reported (s)', 'recovery (s)', 'restarts'],
+      [[k.newWorkerReadySeconds.toFixed(2), `${s(k.leaseTimedOutSeconds)}${k.leaseTimeoutType ? ` (${k.leaseTimeoutType})` : ''}`, s(k.claimedAgainSeconds), s(k.phaseSeconds), s(k.coveredSeconds), k.seconds.toFixed(2), String(k.workerRestarts)]],
+    ),
+  );
+  console.log(`  recovery = kill → the earlier of "pass over" (progress phase waiting-for-reprocess) and "every row reported"; valid ${k.counts.valid}, invalid ${k.counts.invalid}, ${k.reportObjects} reports`);
+  console.log(`  CPU seconds from the kill until recovered: ${Object.entries(k.cpu).map(([name, v]) => `${name} ${v.toFixed(1)}`).join(', ')}`);
+  if (k.otherTimeouts.length > 0) console.log(`  other activity timeouts after the kill: ${k.otherTimeouts.join('; ')}`);
 }

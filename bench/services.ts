@@ -105,6 +105,8 @@ export interface WorkerProcess {
   /** Throws when the worker process has exited: nothing would process the files any more. */
   assertRunning(): void;
   stop(): Promise<void>;
+  /** Sends `signal` (SIGKILL for the kill-recovery figure) and resolves once the process has exited. */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 export function workerEnv(temporalAddress: string, motoEndpoint: string, warehouseBucket: string, taskQueue: string): Record<string, string> {
@@ -129,30 +131,42 @@ export function workerEnv(temporalAddress: string, motoEndpoint: string, warehou
   };
 }
 
-/** Runs `node lib/src/worker.js` and waits for its "worker ready" line; its output goes to bench/out/worker.log. */
-export async function startWorkerProcess(cleanup: Cleanup, env: Record<string, string>): Promise<WorkerProcess> {
-  const logFile = createWriteStream(join(OUT_DIR, 'worker.log'));
+/**
+ * Runs `node lib/src/worker.js` and waits for its "worker ready" line; its output goes to
+ * bench/out/<logName> (worker.log unless told otherwise: a second worker process needs its own).
+ */
+export async function startWorkerProcess(cleanup: Cleanup, env: Record<string, string>, logName = 'worker.log'): Promise<WorkerProcess> {
+  const logPath = join(OUT_DIR, logName);
+  const logFile = createWriteStream(logPath);
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'lib', 'src', 'worker.js')], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   cleanup.track(child);
-  cleanup.add('worker process', async () => {
+  cleanup.add(`worker process (${logName})`, async () => {
     await stopChild(child, 15_000);
     await closeStream(logFile);
   });
   child.stderr?.pipe(logFile, { end: false });
-  await waitForReadyLine(child, logFile);
+  await waitForReadyLine(child, logFile, logPath);
+  const exited = new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r();
+    else child.once('exit', () => r());
+  });
   return {
     pid: child.pid!,
     env,
     assertRunning() {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`the worker process exited (${child.exitCode ?? child.signalCode}); see bench/out/worker.log`);
+        throw new Error(`the worker process exited (${child.exitCode ?? child.signalCode}); see ${logPath}`);
       }
     },
     stop: () => stopChild(child, 15_000),
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
   };
 }
 
@@ -160,9 +174,9 @@ function closeStream(s: WriteStream): Promise<void> {
   return new Promise((r) => s.end(() => r()));
 }
 
-function waitForReadyLine(child: ChildProcess, logFile: WriteStream): Promise<void> {
+function waitForReadyLine(child: ChildProcess, logFile: WriteStream, logPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('worker not ready after 120 s; see bench/out/worker.log')), 120_000);
+    const timer = setTimeout(() => reject(new Error(`worker not ready after 120 s; see ${logPath}`)), 120_000);
     const done = (err?: Error) => {
       clearTimeout(timer);
       if (err) reject(err);
@@ -172,7 +186,7 @@ function waitForReadyLine(child: ChildProcess, logFile: WriteStream): Promise<vo
       logFile.write(d);
       if (d.toString().includes('worker ready')) done();
     });
-    child.once('exit', (code) => done(new Error(`worker exited with ${code} before it was ready; see bench/out/worker.log`)));
+    child.once('exit', (code) => done(new Error(`worker exited with ${code} before it was ready; see ${logPath}`)));
   });
 }
 

@@ -15,11 +15,12 @@ export interface ActivityStat {
 }
 
 export type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
-type HistoryEvent = NonNullable<History['events']>[number];
+export type HistoryEvent = NonNullable<History['events']>[number];
 type LongLike = number | { toNumber(): number } | null | undefined;
 
-const toNumber = (v: LongLike) => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
-const eventMs = (e: HistoryEvent) => toNumber(e.eventTime?.seconds) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+export const toNumber = (v: LongLike) => (v === null || v === undefined ? 0 : typeof v === 'number' ? v : v.toNumber());
+/** An event's time, epoch ms (the server's clock: the same machine as the bench's). */
+export const eventMs = (e: HistoryEvent) => toNumber(e.eventTime?.seconds) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
 
 /** Waits until the pass has committed (so every activity of it is in the history), then fetches the history. */
 export async function historyAfterPass(handle: WorkflowHandle): Promise<History> {

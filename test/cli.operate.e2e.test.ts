@@ -11,6 +11,7 @@ import { openDuckDb } from '../src/parquet/duckdb';
 import type { FileProgressV1 } from '../src/messages';
 import type { Moto } from '../src/dev/moto';
 import { localTemporal } from './support/temporal';
+import { maybeRecordHistory } from './support/histories';
 import { PROJECT_ROOT } from './support/paths';
 import { deploymentEnv, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
 import { writeEventFile } from './support/eventFiles';
@@ -80,6 +81,9 @@ describe('CLI process / progress / reprocess against a running deployment', func
       return rowsIn(all) === 1000 ? all : undefined;
     });
     assert.equal(rowsIn(entries.filter((e) => e.warnings.includes('REPROCESSED'))), 500);
+    const progress = JSON.parse((await cli('progress', ...object, '--json')).stdout) as FileProgressV1;
+    assert.equal(progress.smallFile, true, 'the CLI gives the object size: a small file takes the one-activity path');
+    await maybeRecordHistory(env.address, env.client.workflow.getHandle(first.stdout.replace(/^started: /, '').trim()), 'fileWorkflow-small-file-reprocessed');
   });
 
   describe('operational failures: exit 3, one line that says what to set, a stack trace only with --verbose', () => {

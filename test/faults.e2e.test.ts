@@ -10,6 +10,7 @@ import { objectVersionOf } from '../src/domain/keys';
 import { entryTriplet, rowsIn } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb } from '../src/parquet/duckdb';
 import { progressQuery } from '../src/messages';
+import { temporal } from '@temporalio/proto';
 import type { Moto } from '../src/dev/moto';
 import { localTemporal } from './support/temporal';
 import { maybeRecordHistory } from './support/histories';
@@ -78,7 +79,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
       integration: { integrationId: 'it-kill', environments: GOOD_ENVIRONMENTS, statusPrefix: 'st-kill' },
       reprocessWindowMs: 60_000,
       taskQueue,
-      tuning: { targetChunkRows: 10_000, statusFlushDelayMs: 300, workerScheduleToStartMs: 3_000, heartbeatTimeoutMs: 2_000 },
+      tuning: { targetChunkRows: 10_000, statusFlushDelayMs: 300, heartbeatTimeoutMs: 30_000, leaseTimeoutMs: 3_000 },
     });
     await waitFor('a few chunks done on the doomed worker', async () => {
       const p = await handle.query(progressQuery).catch(() => undefined);
@@ -98,6 +99,14 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
       240_000,
     );
     assert.ok(final.workerRestarts >= 1, 'the file was started again elsewhere');
+    // The restart came from the lost worker's lease (its heartbeats stopped), not from a
+    // queued task waiting too long or a chunk's own heartbeat (30 s here).
+    const timeouts = (await handle.fetchHistory()).events!.filter((e) => e.activityTaskTimedOutEventAttributes);
+    const scheduled = new Map((await handle.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes!.activityType!.name]));
+    const kinds = timeouts.map((e) => [scheduled.get(String(e.activityTaskTimedOutEventAttributes!.scheduledEventId)), e.activityTaskTimedOutEventAttributes!.failure?.timeoutFailureInfo?.timeoutType]);
+    assert.deepEqual(kinds[0], ['holdFile', temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT], 'the lease timed out first');
+    // The chunk the dead worker was running times out later (its own 30 s heartbeat), long after the restart.
+    assert.ok(kinds.every(([, type]) => type === temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT), `no schedule-to-start timeout: ${JSON.stringify(kinds)}`);
     assert.equal(final.chunksDone, 30);
     assert.equal(final.rowsValid + final.rowsInvalid, n);
 
@@ -113,7 +122,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     assert.equal(chunksStored.size, 30);
     assert.equal(await storedRows(s3, db, warehouse), expectedCounts(n).get(''), 'every valid row stored exactly once');
     assert.equal(rowsIn(entries, true), expectedCounts(n).get(''), 'and reported as valid exactly once');
-    await maybeRecordHistory(env.address, handle, 'fileWorkflow-worker-killed-pass-end');
+    await maybeRecordHistory(env.address, handle, 'fileWorkflow-worker-killed-lease');
     await handle.terminate('test done');
   });
 
@@ -151,7 +160,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     });
     assert.deepEqual(countsByCodes(entries), expectedCounts(n));
     assert.ok((await listKeys(s3, warehouse, 'events/')).length > 0);
-    await maybeRecordHistory(env.address, handle, 'fileWorkflow-s3-errors-retried-pass-end');
+    await maybeRecordHistory(env.address, handle, 'fileWorkflow-s3-errors-retried-admission');
     await handle.terminate('test done');
   });
 });

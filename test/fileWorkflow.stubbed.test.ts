@@ -5,6 +5,10 @@ import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { FileActivities } from '../src/activities/fileActivities';
 import type { SharedActivities } from '../src/activities/sharedActivities';
+import type { AdmissionActivities } from '../src/activities/admission/admissionActivities';
+import type { SmallFileActivities } from '../src/activities/smallFileActivities';
+import { Context } from '@temporalio/activity';
+import { temporal } from '@temporalio/proto';
 import { requestReprocessOrNextGeneration, startFileWorkflow } from '../src/client';
 import { Chunk } from '../src/domain/chunkPlan';
 import { MAX_GENERATION } from '../src/domain/entryId';
@@ -19,6 +23,9 @@ import {
   ReportEntriesInputV1,
   reprocessSignal,
   statusStateQuery,
+  admissionQueueOf,
+  leaseQueueOf,
+  smallFileQueueOf,
 } from '../src/messages';
 import { statusWorkflowIdOf } from '../src/domain/keys';
 import { timeSkippingTemporal, workflowBundle } from './support/temporal';
@@ -47,6 +54,12 @@ class Script {
   written: string[] = [];
   /** writeStatusReport answers `taken` this many times before writing. */
   takenKeys = 0;
+  leases = 0;
+  /** downloadFile takes this long (heartbeating): a busy worker. */
+  downloadMs = 0;
+  /** downloadFile refuses this many times with 403. */
+  refusals = 0;
+  smallFiles: string[] = [];
 }
 
 /**
@@ -86,9 +99,37 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
         return { outcome: 'written' };
       },
     };
+    const admission: AdmissionActivities = {
+      async claimFile() {
+        const queue = script.queues[Math.min(script.claims++, script.queues.length - 1)] ?? liveQueue;
+        return { workerTaskQueue: queue, leaseTaskQueue: leaseQueueOf(queue) };
+      },
+      async holdFile() {
+        script.leases++;
+        const ctx = Context.current();
+        for (;;) {
+          ctx.heartbeat();
+          await ctx.sleep(200);
+        }
+      },
+    };
+    const small: SmallFileActivities = {
+      async processSmallFile(input) {
+        script.smallFiles.push(input.object.key);
+        return { outcome: 'processed', rowsValid: 90, rowsInvalid: 10, fileRows: 100, chunks: 1 };
+      },
+    };
     const local: FileActivities = {
       async downloadFile() {
         if (script.objectGone) throw ApplicationFailure.nonRetryable('gone', FailureType.OBJECT_VERSION_GONE);
+        if (script.refusals > 0) {
+          script.refusals--;
+          throw ApplicationFailure.nonRetryable('Access Denied', FailureType.OBJECT_ACCESS_REFUSED);
+        }
+        for (let waited = 0; waited < script.downloadMs; waited += 200) {
+          Context.current().heartbeat();
+          await Context.current().sleep(200);
+        }
         return { kind: 'downloaded', localPath: '/fake', compression: 'none', bytes: 1 };
       },
       async inspectFile(input) {
@@ -110,6 +151,17 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
     workers = [
       await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: shared }),
       await Worker.create({ connection: env.nativeConnection, taskQueue: liveQueue, activities: local }),
+      await Worker.create({ connection: env.nativeConnection, taskQueue: admissionQueueOf(taskQueue), activities: { claimFile: admission.claimFile } }),
+      // Cancellation reaches an activity with its next heartbeat: send them often, or leases of
+      // finished files outlive them and the test server stops skipping time meanwhile.
+      await Worker.create({ connection: env.nativeConnection, taskQueue: leaseQueueOf(liveQueue), activities: { holdFile: admission.holdFile }, maxHeartbeatThrottleInterval: '200ms' }),
+      await Worker.create({ connection: env.nativeConnection, taskQueue: smallFileQueueOf(taskQueue), activities: small }),
+      // The dead worker: it admitted the file, then stopped (its lease heartbeats no more, its queue is not served).
+      await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: leaseQueueOf(deadQueue),
+        activities: { holdFile: () => Context.current().sleep(3_000) },
+      }),
     ];
     running = workers.map((w) => w.run());
   });
@@ -158,30 +210,39 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
     assert.deepEqual(script.commits.map((c) => c.keys), [['k0', 'k1', 'k2']]);
   });
 
-  it('a worker that never picks up its queue is taken as lost after the schedule-to-start timeout', async () => {
-    script.queues = [deadQueue, liveQueue];
-    // The test server does not skip time while an activity is scheduled: keep the timeout short.
-    const handle = await startFile({ workerScheduleToStartMs: 2_000 });
+  it('a busy worker is not a lost one: work that outlasts the lease timeout does not restart the file', async () => {
+    script.downloadMs = 3_000;
+    const handle = await startFile({ leaseTimeoutMs: 1_000, workerScheduleToStartMs: 1_000 });
     const result = await handle.result();
-    assert.equal(result.last.workerRestarts, 1);
-    assert.deepEqual(script.processed, [0, 1, 2]);
+    assert.equal(result.last.workerRestarts, 0);
+    assert.equal(script.claims, 1);
+    assert.equal(script.leases, 1);
   });
 
-  it('fails the file once its restart budget is spent', async () => {
-    script.loseWorkerAt.set(0, 100);
-    const handle = await startFile({ maxWorkerRestarts: 2 });
-    await assert.rejects(handle.result(), WorkflowFailedError);
-    assert.deepEqual(script.processed, []);
-    assert.equal(script.claims, 3, 'the first claim and two restarts');
+  it('takes a small file in one activity, without admission', async () => {
+    const object = objectVersionOf('bucket', `in/small-${process.pid}.parquet`, undefined, 'etag');
+    const { handle } = await startFileWorkflow(env.client, {
+      object,
+      originalCreationTime: 1,
+      integration: { integrationId: 'it', environments: ['env-a'], statusPrefix: 'st' },
+      reprocessWindowMs: 60_000,
+      taskQueue,
+      objectBytes: 30_000,
+    });
+    const result = await handle.result();
+    assert.deepEqual(script.smallFiles, [object.key]);
+    assert.equal(script.claims, 0);
+    assert.equal(result.last.smallFile, true);
+    assert.equal(result.last.rowsValid + result.last.rowsInvalid, 100);
   });
 
-  it('an object version deleted before download ends the workflow with nothing reported', async () => {
-    script.objectGone = true;
-    const handle = await startFile();
+  it('parks a file S3 refuses (403), reports nothing for it, and resumes after the back-off', async () => {
+    script.refusals = 2;
+    const handle = await startFile({ parkFirstBackoffMs: 10_000 });
     const result = await handle.result();
-    assert.equal(result.generations, 0);
-    assert.equal(result.last.phase, 'done');
-    assert.deepEqual(script.reports, []);
+    assert.equal(result.last.timesParked, 2);
+    assert.equal(result.generations, 1);
+    assert.deepEqual(script.reports.map((r) => r.entries.length), [1, 1, 1], 'only the pass that could read the file reported');
   });
 
   it('a rejected pass reports once, ends its pass and commits an empty generation', async () => {
@@ -248,6 +309,42 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
     assert.deepEqual([...keys].sort(), keys);
     assert.equal((await handle.describe()).status.name, 'RUNNING');
     await maybeRecordHistory(env.address, handle, 'statusWorkflow-whole-file-reports-taken-keys');
+    await handle.terminate();
+  });
+  // These end their workflow while its lease is being cancelled: the time-skipping server then
+  // stops skipping time for the rest of the file, so they come last.
+  it('fails the file once its restart budget is spent', async () => {
+    script.loseWorkerAt.set(0, 100);
+    const handle = await startFile({ maxWorkerRestarts: 2 });
+    await assert.rejects(handle.result(), WorkflowFailedError);
+    assert.deepEqual(script.processed, []);
+    assert.equal(script.claims, 3, 'the first claim and two restarts');
+  });
+
+  it('an object version deleted before download ends the workflow with nothing reported', async () => {
+    script.objectGone = true;
+    const handle = await startFile();
+    const result = await handle.result();
+    assert.equal(result.generations, 0);
+    assert.equal(result.last.phase, 'done');
+    assert.deepEqual(script.reports, []);
+  });
+
+  it('a worker that dies after admitting the file is found lost by its lease, and the file restarts on a worker with room', async () => {
+    script.queues = [deadQueue, liveQueue];
+    // The dead worker's lease stops heartbeating; it only returns (long after its timeout) so
+    // that the test server, which does not skip time while an activity runs, goes on skipping.
+    const handle = await startFile({ leaseTimeoutMs: 1_000 });
+    const progress = await waitFor('the pass on the live worker', async () => {
+      const p = await handle.query(progressQuery);
+      return p.phase === 'waiting-for-reprocess' ? p : undefined;
+    });
+    assert.equal(progress.workerRestarts, 1);
+    assert.deepEqual(script.processed, [0, 1, 2]);
+    const history = await handle.fetchHistory();
+    const timeouts = history.events!.filter((e) => e.activityTaskTimedOutEventAttributes);
+    assert.equal(timeouts.length, 1, 'one timeout: the lease on the dead worker');
+    assert.equal(timeouts[0]!.activityTaskTimedOutEventAttributes!.failure?.timeoutFailureInfo?.timeoutType, temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_HEARTBEAT, 'its heartbeat stopped, no schedule-to-start ran out');
     await handle.terminate();
   });
 });

@@ -145,7 +145,7 @@ describe('inbound end to end (dev server + moto)', function () {
       queryObjects(c, `SELECT count(*)::INT AS n FROM read_parquet([${storedAfter.map(sqlString).join(',')}], hive_partitioning = true)`),
     );
     assert.equal(totalAfter[0]!.n, validRows);
-    await maybeRecordHistory(env.address, started.handle, 'fileWorkflow-3-chunks-reprocessed-pass-end');
+    await maybeRecordHistory(env.address, started.handle, 'fileWorkflow-3-chunks-reprocessed-admission');
     await maybeRecordHistory(env.address, env.client.workflow.getHandle(statusWorkflowIdOf(bucket, 'status-3c')), 'statusWorkflow-3-chunks-reprocessed-whole-file-reports');
     await started.handle.terminate('test done');
   });
@@ -269,7 +269,7 @@ describe('inbound end to end (dev server + moto)', function () {
     assert.equal(bad.entries[0]!.valid, false);
     assert.deepEqual(bad.entries[0]!.errors, ['INVALID_SCHEMA']);
     assert.match(bad.entries[0]!.errorsDetails[0]!, /column value: type INT64.* found, Double expected/);
-    await maybeRecordHistory(env.address, bad.started.handle, 'fileWorkflow-schema-invalid-pass-end');
+    await maybeRecordHistory(env.address, bad.started.handle, 'fileWorkflow-schema-invalid-admission');
 
     const garbage = join(dir, 'garbage.parquet');
     await writeFile(garbage, 'this is not parquet at all');

@@ -88,8 +88,22 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     }),
     await Worker.create({ ...common, taskQueue: workerTaskQueue, activities: local, maxConcurrentActivityTaskExecutions: deps.maxConcurrentChunks }),
-    await Worker.create({ ...common, taskQueue: admissionQueueOf(deps.taskQueue), activities: { claimFile: admission.claimFile }, maxConcurrentActivityTaskExecutions: ADMISSION_SLOTS }),
-    await Worker.create({ ...common, taskQueue: leaseQueueOf(workerTaskQueue), activities: { holdFile: admission.holdFile }, maxConcurrentActivityTaskExecutions: MAX_LEASES }),
+    await Worker.create({
+      ...common,
+      taskQueue: admissionQueueOf(deps.taskQueue),
+      activities: { claimFile: admission.claimFile },
+      maxConcurrentActivityTaskExecutions: ADMISSION_SLOTS,
+      maxHeartbeatThrottleInterval: ADMISSION_HEARTBEAT_MS,
+    }),
+    // Heartbeats go out as often as leases beat (not throttled to 80% of the lease timeout), so
+    // a cancelled lease, or one whose workflow is gone, ends and frees its room within seconds.
+    await Worker.create({
+      ...common,
+      taskQueue: leaseQueueOf(workerTaskQueue),
+      activities: { holdFile: admission.holdFile },
+      maxConcurrentActivityTaskExecutions: MAX_LEASES,
+      maxHeartbeatThrottleInterval: ADMISSION_HEARTBEAT_MS,
+    }),
     await Worker.create({ ...common, taskQueue: smallFileQueueOf(deps.taskQueue), activities: small, maxConcurrentActivityTaskExecutions: deps.smallFileConcurrency }),
   ];
   const expiry = setInterval(() => ledger.expireUnadopted(), UNADOPTED_TTL_MS / 4);

@@ -46,12 +46,15 @@ export function onAdmittedWorker(taskQueue: string, t: FileWorkflowTuning) {
   });
 }
 
-/** A claim waits in the admission queue as long as it takes: waiting is not failing. */
+/**
+ * A claim waits in the admission queue as long as it takes: waiting is not failing. Its short
+ * heartbeat timeout catches a claim handed to a worker killed while polling.
+ */
 export function admission(sharedTaskQueue: string) {
   return proxyActivities<AdmissionActivities>({
     taskQueue: admissionQueueOf(sharedTaskQueue),
     startToCloseTimeout: '7 days',
-    heartbeatTimeout: '30 seconds',
+    heartbeatTimeout: '10 seconds',
     retry: { initialInterval: '1s', maximumInterval: '30s' },
   });
 }
@@ -75,7 +78,7 @@ export function smallFiles(sharedTaskQueue: string) {
   return proxyActivities<SmallFileActivities>({
     taskQueue: smallFileQueueOf(sharedTaskQueue),
     startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '30 seconds',
+    heartbeatTimeout: '15 seconds',
     retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }
