@@ -34,7 +34,7 @@ describe('config', () => {
       WORKER_CAPACITY: 2 * 1024 ** 3,
       WORKER_MIN_FILE_COST: 16 * 1024 ** 2,
       SMALL_FILE_MAX_BYTES: 4 * 1024 ** 2,
-      SMALL_FILE_CONCURRENCY: 2,
+      SMALL_FILE_CONCURRENCY: 8,
       LEASE_TIMEOUT: 20_000,
       LOG_LEVEL: 'INFO',
       DECOMPRESSED_MAX_BYTES: 64 * 1024 ** 3,

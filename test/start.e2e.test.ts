@@ -56,6 +56,17 @@ describe('npm start: the demo a newcomer runs', function () {
         );
         assert.equal(progress.code, 0, progress.stderr);
         assert.equal(JSON.parse(progress.stdout).phase, 'waiting-for-reprocess');
+        // The printed offline command validates the demo's own sample: exit 1 (it has invalid rows on purpose).
+        const validateLine = output.match(/^ {2}npm run -s cli -- (validate \S+ --environments \S+)/m)?.[1];
+        assert.ok(validateLine, output);
+        const validated = await new Promise<{ code: number; stdout: string }>((resolve) =>
+          execFile('node', ['lib/src/cli/main.js', ...validateLine.split(/ +/)], { cwd: PROJECT_ROOT, maxBuffer: 16 * 1024 * 1024 }, (err, stdout) =>
+            resolve({ code: err ? Number(err.code) : 0, stdout }),
+          ),
+        );
+        assert.equal(validated.code, 1);
+        const rows = Object.values(JSON.parse(validated.stdout) as Record<string, { numberOfRows: number }[]>).flat().reduce((n, e) => n + e.numberOfRows, 0);
+        assert.equal(rows, 250_000);
         assert.doesNotMatch(output, /WARN|Warning/);
 
         npm.kill(signal);

@@ -51,7 +51,7 @@ export const settingsSchema = z.object({
   WORKER_MIN_FILE_COST: byteSize.default(16 * 2 ** 20),
   // Files up to this size are processed in one activity on any worker (the small-file path).
   SMALL_FILE_MAX_BYTES: byteSize.default(4 * 2 ** 20),
-  SMALL_FILE_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  SMALL_FILE_CONCURRENCY: z.coerce.number().int().positive().default(8),
   // A worker whose lease on a file has not heartbeated for this long is taken as lost.
   LEASE_TIMEOUT: duration.default(20_000),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),

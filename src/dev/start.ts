@@ -115,7 +115,7 @@ To use the CLI against this demo, paste this environment into another shell in t
 then, for example:
   npm run -s cli -- progress  --bucket ${DEMO_BUCKET} --key ${key}
   npm run -s cli -- reprocess --bucket ${DEMO_BUCKET} --key ${key} --reason "try it"
-  npm run -s cli -- validate <file.parquet> --environments ${GOOD_ENVIRONMENTS.join(',')}   (offline; needs no environment)
+  npm run -s cli -- validate ${samplePath} --environments ${GOOD_ENVIRONMENTS.join(',')}   (the sample, offline; needs no environment)
 Running until Ctrl-C (or SIGTERM).`);
 
   await running;
