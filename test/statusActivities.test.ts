@@ -124,7 +124,9 @@ describe('reportEntries back-pressure (time-skipping server)', function () {
     const handle = env.client.workflow.getHandle(statusWorkflowIdOf('b', 'bp'));
     // The flag follows the workflow's state as soon as it has taken the entries in.
     await waitFor('the back-pressure flag', async () => ((await handle.describe()).memo?.[BACKPRESSURE_MEMO_KEY] === true ? true : undefined));
-    const refused = await mock.run(acts.reportEntries, { ...base, entries: entries.slice(0, 1) }).then(
+    // Each worker reads the flag at most once a second: a worker that has not read it yet (a fresh instance here) sees it.
+    const another = createStatusActivities({ s3: undefined as never, client: env.client, taskQueue });
+    const refused = await mock.run(another.reportEntries, { ...base, entries: entries.slice(0, 1) }).then(
       () => undefined,
       (err: unknown) => err,
     );
@@ -136,7 +138,8 @@ describe('reportEntries back-pressure (time-skipping server)', function () {
     // An operator terminates the stuck run: its memo still says hold back, but a closed run
     // holds nothing, so the next hand-over starts a fresh run instead of waiting forever.
     await handle.terminate('operator');
-    await mock.run(acts.reportEntries, { ...base, entries: entries.slice(0, 1) });
+    const third = createStatusActivities({ s3: undefined as never, client: env.client, taskQueue });
+    await mock.run(third.reportEntries, { ...base, entries: entries.slice(0, 1) });
     assert.equal((await handle.describe()).status.name, 'RUNNING');
     await handle.terminate();
   });

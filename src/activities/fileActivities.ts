@@ -203,7 +203,7 @@ export function createFileActivities(deps: FileActivityDeps) {
               storedKeys.push(key);
             }
             throwIfCancelled();
-            await removeStaleParts(input.fileId, chunk.index, [...parts.keys()], storedKeys);
+            if (!input.firstAttempt) await removeStaleParts(input.fileId, chunk.index, [...parts.keys()], storedKeys);
           }
           Context.current().log.info('chunk processed', {
             chunk: chunk.index,

@@ -52,8 +52,10 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
             entries.push(...analysis.entries);
           } else {
             const chunkCtx = { ...ctx, warnings: analysis.verdict.warnings };
+            // The whole pass is this one activity: on its first attempt no chunk was stored before.
+            const firstAttempt = Context.current().info.attempt === 1;
             for (const chunk of analysis.chunks) {
-              const result = await deps.local.processChunk({ fileId, readPath: analysis.readPath, verdict: analysis.verdict, chunk, ctx: chunkCtx });
+              const result = await deps.local.processChunk({ fileId, readPath: analysis.readPath, verdict: analysis.verdict, chunk, ctx: chunkCtx, firstAttempt });
               entries.push(...result.entries);
               storedKeys.push(...result.storedKeys);
             }

@@ -26,8 +26,28 @@ export interface StatusActivityDeps {
 /** The ETag S3 gives a single-part upload without SSE-KMS: the body's MD5, quoted. */
 const md5Etag = (body: string) => `"${createHash('md5').update(body).digest('hex')}"`;
 
+/** How long a status workflow's back-pressure flag is taken as read: one describe per second per status workflow, not per hand-over. */
+const BACKPRESSURE_READ_TTL_MS = 1_000;
+
 /** Activities between file workflows, status workflows and the customer's status prefix. */
 export function createStatusActivities(deps: StatusActivityDeps) {
+  const holdingBack = new Map<string, { hold: boolean; readAt: number }>();
+  async function isHoldingBack(workflowId: string): Promise<boolean> {
+    const known = holdingBack.get(workflowId);
+    if (known && Date.now() - known.readAt < BACKPRESSURE_READ_TTL_MS) return known.hold;
+    const described = await deps.client.workflow
+      .getHandle(workflowId)
+      .describe()
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return undefined;
+        throw err;
+      });
+    // A closed run (terminated by an operator) keeps its last memo: only a running one holds back.
+    const hold = described?.status.name === 'RUNNING' && described.memo?.[BACKPRESSURE_MEMO_KEY] === true;
+    holdingBack.set(workflowId, { hold, readAt: Date.now() });
+    return hold;
+  }
+
   return {
     /**
      * Hands entries to the status workflow of (bucket, status prefix), starting it if needed.
@@ -44,15 +64,7 @@ export function createStatusActivities(deps: StatusActivityDeps) {
         throw ApplicationFailure.nonRetryable(`entries fail the status schema: ${String(err)}`, 'InvalidStatusEntry');
       }
       const workflowId = statusWorkflowIdOf(input.bucket, input.statusPrefix);
-      const described = await deps.client.workflow
-        .getHandle(workflowId)
-        .describe()
-        .catch((err: unknown) => {
-          if (err instanceof WorkflowNotFoundError) return undefined;
-          throw err;
-        });
-      // A closed run (terminated by an operator) keeps its last memo: only a running one holds back.
-      if (described?.status.name === 'RUNNING' && described.memo?.[BACKPRESSURE_MEMO_KEY] === true) {
+      if (await isHoldingBack(workflowId)) {
         throw ApplicationFailure.retryable(`${workflowId} holds ${BACKPRESSURE_ENTRIES} or more unwritten entries; retrying later`, FailureType.STATUS_BACKPRESSURE);
       }
       const start: StatusWorkflowInputV1 = {

@@ -30,6 +30,11 @@ export interface ProcessChunkInputV1 {
   verdict: SchemaVerdict;
   chunk: Chunk;
   ctx: EntryContext;
+  /**
+   * No earlier attempt of this chunk in this generation can have stored parts: skip listing for
+   * them (the small-file path's first attempt). Parts of earlier generations are the commit's job.
+   */
+  firstAttempt?: boolean;
 }
 
 export interface ChunkResultV1 {
