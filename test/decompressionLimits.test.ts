@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { decompressFile, DecompressionError, DecompressionLimits } from '../src/parquet/unwrap';
 import { validateWithCli } from './support/cli';
 import { PROJECT_ROOT, VENV_PYTHON } from './support/paths';
+import { withoutBzip2OnPath } from './support/withoutBzip2';
 
 const MB = 1024 * 1024;
 const UNBOUNDED: DecompressionLimits = { maxBytes: Number.MAX_SAFE_INTEGER, maxRatio: Number.MAX_SAFE_INTEGER };
@@ -37,15 +38,6 @@ describe('whole-file decompression limits (DECOMPRESSED_MAX_BYTES, DECOMPRESSION
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function withoutBzip2OnPath<T>(fn: () => Promise<T>): Promise<T> {
-    const path = process.env.PATH;
-    process.env.PATH = join(dir, 'no-such-bin');
-    try {
-      return await fn();
-    } finally {
-      process.env.PATH = path;
-    }
-  }
 
   const exceeded = (pattern: RegExp) => (err: Error) => {
     assert.ok(err instanceof DecompressionError, `a verdict on the file, got ${String(err)}`);

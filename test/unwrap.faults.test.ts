@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decompressFile, DecompressionError } from '../src/parquet/unwrap';
+import { withoutBzip2OnPath } from './support/withoutBzip2';
 
 const LIMITS = { limits: { maxBytes: 2 ** 40, maxRatio: 1e6 } };
 
@@ -46,15 +47,6 @@ describe('whole-file decompression on a full disk', function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function withoutBzip2OnPath<T>(fn: () => Promise<T>): Promise<T> {
-    const path = process.env.PATH;
-    process.env.PATH = join(dir, 'no-such-bin');
-    try {
-      return await fn();
-    } finally {
-      process.env.PATH = path;
-    }
-  }
 
   const isDiskFull = (err: unknown) => {
     assert.ok(!(err instanceof DecompressionError), `a full disk must not be a verdict on the file: ${String(err)}`);

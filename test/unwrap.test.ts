@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decompressFile, DecompressionError, sniffFile, unwrapFile } from '../src/parquet/unwrap';
+import { withoutBzip2OnPath } from './support/withoutBzip2';
 
 /** Limits no test file here comes near (test/decompressionLimits.test.ts tests them). */
 const opts = { limits: { maxBytes: 2 ** 40, maxRatio: 1e6 } };
@@ -23,15 +24,6 @@ describe('whole-file decompression', () => {
     bz2 = join(dir, 'data.bz2');
   });
 
-  async function withoutBzip2OnPath<T>(fn: () => Promise<T>): Promise<T> {
-    const path = process.env.PATH;
-    process.env.PATH = join(dir, 'no-such-bin');
-    try {
-      return await fn();
-    } finally {
-      process.env.PATH = path;
-    }
-  }
 
   it('undoes bzip2 with the system tool, and with the JavaScript decoder when there is none', async () => {
     await decompressFile(bz2, join(dir, 'native.out'), 'bzip2', opts);
