@@ -53,7 +53,8 @@ export const settingsSchema = z.object({
   SMALL_FILE_MAX_BYTES: byteSize.default(4 * 2 ** 20),
   SMALL_FILE_CONCURRENCY: z.coerce.number().int().positive().default(8),
   // A worker whose lease on a file has not heartbeated for this long is taken as lost.
-  LEASE_TIMEOUT: duration.default(20_000),
+  // At least 10 s: leases heartbeat every 3 s, and a shorter timeout would take a slow heartbeat for a dead worker.
+  LEASE_TIMEOUT: duration.pipe(z.number().min(10_000, 'at least 10s (leases heartbeat every 3 s)')).default(20_000),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   // Whole-file gzip/bzip2 output limits, so a decompression bomb cannot fill WORK_DIR. 64 GiB is
   // far above what a 1 GB file becomes (Parquet inside is already compressed: whole-file gzip

@@ -92,7 +92,8 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
       } catch (err) {
         if (isObjectGone(err)) return 'gone';
         if (!isAccessRefused(err)) throw err;
-        progress.phase = 'parked';
+        // The next try starts the pass over: counts from before the refusal would be added twice.
+        Object.assign(progress, { phase: 'parked', chunksTotal: 0, chunksDone: 0, rowsValid: 0, rowsInvalid: 0, fileRows: null, smallFile: undefined });
         progress.timesParked = (progress.timesParked ?? 0) + 1;
         progress.parkedBecause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
         if (parkedMs >= input.reprocessWindowMs) return 'gave-up';

@@ -1,3 +1,4 @@
+import { CancellationScope } from '@temporalio/workflow';
 import type { FileActivities } from '../../activities/fileActivities';
 import type { EntryContext } from '../../domain/entries';
 import type { ChunkResultV1 } from '../../messages';
@@ -38,11 +39,15 @@ export async function workOnFile(
   const remaining = analysis.chunks.filter((c) => !done.has(c.index));
   for (const chunk of remaining) {
     const result = await worker.processChunk({ fileId, readPath: analysis.readPath, verdict: analysis.verdict, chunk, ctx: chunkCtx });
-    await p.report(result.entries, chunk === remaining.at(-1));
-    done.set(chunk.index, result);
-    progress.chunksDone = done.size;
-    progress.rowsValid += result.validRows;
-    progress.rowsInvalid += result.invalidRows;
+    // Once the chunk is stored, its report and bookkeeping finish even if the worker is found
+    // lost meanwhile: a report cut off after it reached the status workflow would be sent again.
+    await CancellationScope.nonCancellable(async () => {
+      await p.report(result.entries, chunk === remaining.at(-1));
+      done.set(chunk.index, result);
+      progress.chunksDone = done.size;
+      progress.rowsValid += result.validRows;
+      progress.rowsInvalid += result.invalidRows;
+    });
   }
   await worker.removeLocalFile({ fileId });
   return 'stored';
