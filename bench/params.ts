@@ -12,14 +12,14 @@ export const SMALL_ROWS = 100_000;
 export const ENVIRONMENTS = ['env-a', 'env-b', 'env-c'];
 export const DUCKDB_THREADS = 2;
 export const RUNS = 3;
-/** Status flush delay of the bench's file workflows: the production default. */
-export const STATUS_FLUSH_DELAY_MS = loadSettings({}).STATUS_FLUSH_DELAY;
 export const REPORT_POLL_MS = 100;
 export const RSS_SAMPLE_MS = 200;
 export const UPLOAD_PART_BYTES = 16 * 1024 * 1024;
 export const GIB = 1024 ** 3;
 /** Defaults of every setting, untouched by this shell's environment. */
 export const DEFAULTS: Settings = loadSettings({});
+/** Status flush delay of the bench's file workflows: the production default. */
+export const STATUS_FLUSH_DELAY_MS = DEFAULTS.STATUS_FLUSH_DELAY;
 
 /** `--burst N`: rows of each burst file, uploads and workflow queries in flight at once. */
 export const BURST_ROWS = 1_000;

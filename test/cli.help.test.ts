@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { PROJECT_ROOT } from './support/paths';
+import { runCli } from './support/cli';
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['lib/src/cli/main.js', ...args], { cwd: PROJECT_ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number(err.code) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(args);
 
 const EXIT_CODES = /Exit codes:\n {2}0 {2}done.*\n {2}1 {2}invalid data.*\n {2}2 {2}usage error.*\n {2}3 {2}operational failure/;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, open, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { statusDocumentSchema } from '../src/domain/statusEntrySchema';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { compressWhole, eventsSql, expectedRowCodes, GOOD_ENVIRONMENTS, writeEventFile, writeParquet } from './support/eventFiles';
 import { FIXTURES, PROJECT_ROOT, VENV_PYTHON } from './support/paths';
+import { CliRun, runCli as runBuiltCli } from './support/cli';
 
 /**
  * The offline validator as a user runs it (`node lib/src/cli/main.js validate ...`), on files written
@@ -16,7 +17,6 @@ import { FIXTURES, PROJECT_ROOT, VENV_PYTHON } from './support/paths';
  * DuckDB (test/support/eventFiles.ts) and parquet-mr with Hadoop LZO (test/fixtures/lzo).
  */
 
-const CLI = 'lib/src/cli/main.js';
 const CREATED = 1_642_198_960_000;
 const ENVS = GOOD_ENVIRONMENTS.join(',');
 const TS_RULE = 'not epoch milliseconds in [946684800000, 4102444800000) (2000-01-01 to 2100-01-01 UTC)';
@@ -24,11 +24,7 @@ const ENV_RULE = `not among the integration's environments [${GOOD_ENVIRONMENTS.
 const USAGE = 'Usage: cli validate [options] <file>';
 const PROGRAM_USAGE = 'Usage: cli [options] [command]';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 interface Validation extends Run {
   fileName: string;
@@ -38,18 +34,9 @@ interface Validation extends Run {
 let dir: string;
 let workDir: string;
 
+/** The CLI with this suite's scratch directory as WORK_DIR. */
 function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      [CLI, ...args],
-      { cwd: PROJECT_ROOT, env: { ...process.env, WORK_DIR: workDir, ...env }, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runBuiltCli(args, { WORK_DIR: workDir, ...env });
 }
 
 /** Runs `validate` and checks the output is a status document with exactly one file. */

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { DeleteObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
+import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startFileWorkflow } from '../src/client';
 import { objectVersionOf } from '../src/domain/keys';
@@ -11,7 +11,7 @@ import { rowsIn, StatusEntry } from '../src/domain/statusEntry';
 import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { localTemporal } from './support/temporal';
 import { PROJECT_ROOT, VENV_PYTHON } from './support/paths';
-import { listKeys, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
+import { downloadObjects, listKeys, newBucket, putFile, readReports, RunningWorker, s3For, sharedMoto, startWorker, storedKeys, waitFor } from './support/harness';
 
 const BASE_MS = 1_700_000_000_000;
 
@@ -66,17 +66,7 @@ describe('exact column names end to end: the warehouse stores the exact-named co
       return rowsIn(all) === expectRows ? all : undefined;
     });
     await started.handle.terminate('test done');
-    const out = await mkdtemp(join(dir, 'wh-'));
-    const files = await Promise.all(
-      (await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet')).map(async (k) => {
-        const res = await s3.send(new GetObjectCommand({ Bucket: warehouse, Key: k }));
-        // Keep the key's folders: environmentId lives in the Hive partition path, not in the file.
-        const p = join(out, k);
-        await mkdir(dirname(p), { recursive: true });
-        await writeFile(p, await res.Body!.transformToByteArray());
-        return p;
-      }),
-    );
+    const files = await downloadObjects(s3, warehouse, await storedKeys(s3, warehouse));
     // Every row in the warehouse: each test starts from an empty one, so a stray row shows.
     if (files.length === 0) return { entries, stored: [] };
     const stored = await withConnection(db, (c) =>

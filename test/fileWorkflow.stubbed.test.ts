@@ -177,7 +177,7 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
   });
 
   let seq = 0;
-  async function startFile(tuning: Partial<FileWorkflowInputV1['tuning']> = {}) {
+  async function startFile(tuning: Partial<FileWorkflowInputV1['tuning']> = {}, objectBytes?: number) {
     const object = objectVersionOf('bucket', `in/file-${process.pid}-${seq++}.parquet`, undefined, 'etag');
     const { handle } = await startFileWorkflow(env.client, {
       object,
@@ -186,6 +186,7 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
       reprocessWindowMs: 60_000,
       taskQueue,
       tuning,
+      objectBytes,
     });
     return handle;
   }
@@ -220,17 +221,9 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
   });
 
   it('takes a small file in one activity, without admission', async () => {
-    const object = objectVersionOf('bucket', `in/small-${process.pid}.parquet`, undefined, 'etag');
-    const { handle } = await startFileWorkflow(env.client, {
-      object,
-      originalCreationTime: 1,
-      integration: { integrationId: 'it', environments: ['env-a'], statusPrefix: 'st' },
-      reprocessWindowMs: 60_000,
-      taskQueue,
-      objectBytes: 30_000,
-    });
+    const handle = await startFile({}, 30_000);
     const result = await handle.result();
-    assert.deepEqual(script.smallFiles, [object.key]);
+    assert.deepEqual(script.smallFiles, [handle.workflowId.replace(/^file\/bucket\//, '').replace(/@etag$/, '')]);
     assert.equal(script.claims, 0);
     assert.equal(result.last.smallFile, true);
     assert.equal(result.last.rowsValid + result.last.rowsInvalid, 100);

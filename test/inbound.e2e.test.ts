@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const parquet = require('parquetjs-lite');
@@ -14,7 +14,7 @@ import { localTemporal } from './support/temporal';
 import { FIXTURES } from './support/paths';
 import { maybeRecordHistory } from './support/histories';
 import { fileIdOf, objectVersionOf, statusWorkflowIdOf, warehouseObjectKey } from '../src/domain/keys';
-import { countsByCodes, s3For, sharedMoto, newBucket, putFile, readReports, waitFor, startWorker, RunningWorker, listKeys } from './support/harness';
+import { countsByCodes, downloadObjects, s3For, sharedMoto, newBucket, putFile, readReports, waitFor, startWorker, RunningWorker, storedKeys as storedKeysOf } from './support/harness';
 import { compressWhole, expectedCounts, GOOD_ENVIRONMENTS, writeEventFile, writeParquet, InnerCodec } from './support/eventFiles';
 
 describe('inbound end to end (dev server + moto)', function () {
@@ -96,11 +96,11 @@ describe('inbound end to end (dev server + moto)', function () {
 
     // Stored rows: exactly the valid ones, readable by DuckDB and by parquetjs-lite.
     const validRows = rowsIn(entries, true);
-    const storedKeys = (await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet'));
+    const storedKeys = await storedKeysOf(s3, warehouse);
     assert.ok(storedKeys.length >= 2);
     assert.ok(!storedKeys.includes(orphan), 'the stale part of an earlier attempt was removed');
     for (const k of storedKeys) assert.match(k, /^events\/environmentId=env-[ab]\/event_date=2023-11-\d{2}\/[0-9a-f]{32}-c0000[0-2]-p\d+\.parquet$/);
-    const stored = await downloadAll(storedKeys);
+    const stored = await downloadObjects(s3, warehouse, storedKeys);
     const total = await withConnection(db, (c) =>
       queryObjects(c, `SELECT count(*)::INT AS n, count(DISTINCT "key")::INT AS k FROM read_parquet([${stored.map(sqlString).join(',')}], hive_partitioning = true)`),
     );
@@ -140,7 +140,7 @@ describe('inbound end to end (dev server + moto)', function () {
       const p = await started.handle.query(progressQuery);
       return p.generation === 1 && p.phase === 'waiting-for-reprocess' ? p : undefined;
     });
-    const storedAfter = await downloadAll((await listKeys(s3, warehouse, 'events/')).filter((k) => k.endsWith('.parquet')));
+    const storedAfter = await downloadObjects(s3, warehouse, await storedKeysOf(s3, warehouse));
     const totalAfter = await withConnection(db, (c) =>
       queryObjects(c, `SELECT count(*)::INT AS n FROM read_parquet([${storedAfter.map(sqlString).join(',')}], hive_partitioning = true)`),
     );
@@ -150,17 +150,6 @@ describe('inbound end to end (dev server + moto)', function () {
     await started.handle.terminate('test done');
   });
 
-  async function downloadAll(keys: string[]): Promise<string[]> {
-    const out = await mkdtemp(join(dir, 'wh-'));
-    return Promise.all(
-      keys.map(async (k, i) => {
-        const res = await s3.send(new GetObjectCommand({ Bucket: warehouse, Key: k }));
-        const p = join(out, `${i}.parquet`);
-        await writeFile(p, await res.Body!.transformToByteArray());
-        return p;
-      }),
-    );
-  }
 
   const variants: { name: string; codec: InnerCodec; outer?: 'gzip' | 'bzip2' }[] = [
     { name: 'inner gzip', codec: 'gzip' },

@@ -25,4 +25,3 @@ export const BACKPRESSURE_RELEASE_ENTRIES = 500;
  */
 export const BACKPRESSURE_MEMO_KEY = 'backPressure';
 export const MAX_HISTORY_EVENTS = 5_000;
-export const DEFAULT_PASS_WAIT_MS = 60_000;

@@ -93,9 +93,12 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
         if (isObjectGone(err)) return 'gone';
         if (!isAccessRefused(err)) throw err;
         // The next try starts the pass over: counts from before the refusal would be added twice.
-        Object.assign(progress, { phase: 'parked', chunksTotal: 0, chunksDone: 0, rowsValid: 0, rowsInvalid: 0, fileRows: null, smallFile: undefined });
-        progress.timesParked = (progress.timesParked ?? 0) + 1;
-        progress.parkedBecause = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+        progress = {
+          ...freshProgress(generation),
+          phase: 'parked',
+          timesParked: (progress.timesParked ?? 0) + 1,
+          parkedBecause: err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err),
+        };
         if (parkedMs >= input.reprocessWindowMs) return 'gave-up';
         log.warn('S3 refused the object; parking the file', { retryInMs: backoff, reason: progress.parkedBecause });
         if (await condition(() => reprocessRequested, backoff)) reprocessRequested = false;

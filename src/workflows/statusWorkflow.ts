@@ -11,7 +11,7 @@ import {
   BACKPRESSURE_MEMO_KEY,
   BACKPRESSURE_RELEASE_ENTRIES,
   DEDUP_CAPACITY,
-  DEFAULT_PASS_WAIT_MS,
+  DEFAULT_FILE_TUNING_V1,
   MAX_CARRIED_ENTRIES,
   MAX_ENTRIES_PER_REPORT,
   MAX_HISTORY_EVENTS,
@@ -50,7 +50,7 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
   if (!patched(WHOLE_FILE_REPORTS)) return statusLoopBeforeWholeFileReports(input);
 
   const pending = new PendingReports(
-    { flushDelayMs: input.flushDelayMs, passWaitMs: input.passWaitMs ?? DEFAULT_PASS_WAIT_MS, maxEntriesPerReport: MAX_ENTRIES_PER_REPORT },
+    { flushDelayMs: input.flushDelayMs, passWaitMs: input.passWaitMs ?? DEFAULT_FILE_TUNING_V1.statusPassWaitMs, maxEntriesPerReport: MAX_ENTRIES_PER_REPORT },
     carriedPasses(input, Date.now()),
   );
   const seen = new RecentTriplets(DEDUP_CAPACITY, input.carried?.seen);

@@ -1,6 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import {
   CreateBucketCommand,
@@ -151,23 +151,32 @@ export function countsByCodes(entries: readonly StatusEntry[]): Map<string, numb
   return m;
 }
 
-/** Downloads every stored warehouse part under `prefix` and counts its rows with DuckDB. */
-export async function storedRows(s3: S3Client, db: DuckDBInstance, warehouse: string, prefix = 'events/'): Promise<number> {
-  const keys = (await listKeys(s3, warehouse, prefix)).filter((k) => k.endsWith('.parquet'));
-  if (keys.length === 0) return 0;
-  const out = await mkdtemp(join(tmpdir(), 'fme-stored-'));
-  const paths = await Promise.all(
-    keys.map(async (k, i) => {
-      const p = join(out, `${i}.parquet`);
-      await writeFile(p, Buffer.from(await getBytes(s3, warehouse, k)));
-      return p;
+/**
+ * Downloads objects into a fresh local directory, keeping each key's folders (the warehouse's
+ * Hive partitions live in the path, not in the files); returns the local paths in key order.
+ */
+export async function downloadObjects(s3: S3Client, bucket: string, keys: readonly string[]): Promise<string[]> {
+  const out = await mkdtemp(join(tmpdir(), 'fme-download-'));
+  return Promise.all(
+    keys.map(async (key) => {
+      const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const path = join(out, key);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, await res.Body!.transformToByteArray());
+      return path;
     }),
   );
-  const [row] = await withConnection(db, (c) => queryObjects(c, `SELECT count(*)::INT AS n FROM read_parquet([${paths.map(sqlString).join(',')}])`));
-  return row!.n as number;
 }
 
-async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return res.Body!.transformToByteArray();
+/** The warehouse parts stored under `prefix`. */
+export async function storedKeys(s3: S3Client, warehouse: string, prefix = 'events/'): Promise<string[]> {
+  return (await listKeys(s3, warehouse, prefix)).filter((k) => k.endsWith('.parquet'));
+}
+
+/** Downloads every stored warehouse part under `prefix` and counts its rows with DuckDB. */
+export async function storedRows(s3: S3Client, db: DuckDBInstance, warehouse: string, prefix = 'events/'): Promise<number> {
+  const paths = await downloadObjects(s3, warehouse, await storedKeys(s3, warehouse, prefix));
+  if (paths.length === 0) return 0;
+  const [row] = await withConnection(db, (c) => queryObjects(c, `SELECT count(*)::INT AS n FROM read_parquet([${paths.map(sqlString).join(',')}])`));
+  return row!.n as number;
 }
