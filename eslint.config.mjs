@@ -3,7 +3,7 @@
 // every rule below fires.
 //
 //   processes   src/worker.ts, src/worker/, src/cli/, src/dev/   anything below
-//   client      src/client.ts                                     messages, domain, config (types)
+//   client      src/client.ts, src/integrationClient.ts           messages, domain, config (types)
 //   workflows   src/workflows/                                    messages, domain; activities as types only
 //   activities  src/activities/                                   messages, domain, parquet, s3
 //   parquet     src/parquet/                                      domain (DuckDB and file formats; no Temporal)
@@ -25,7 +25,7 @@ const ours = {
   parquet: '^(\\.\\.?/)+parquet(/.*)?$',
   activities: '^(\\.\\.?/)+activities(/.*)?$',
   workflows: '^(\\.\\.?/)+workflows(/.*)?$',
-  client: '^(\\.\\.?/)+client$',
+  client: '^(\\.\\.?/)+(client|integrationClient)$',
   processes: '^(\\.\\.?/)+(worker|cli|dev)(/.*)?$',
 };
 
@@ -124,5 +124,5 @@ export default tseslint.config(
     files: [`src/${layer}/**/*.ts`],
     rules: { 'no-restricted-imports': layerRules[layer] },
   })),
-  { files: ['src/client.ts'], rules: { 'no-restricted-imports': layerRules.client } },
+  { files: ['src/client.ts', 'src/integrationClient.ts'], rules: { 'no-restricted-imports': layerRules.client } },
 );

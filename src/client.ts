@@ -8,7 +8,6 @@ import {
   DEFAULT_FILE_TUNING_V1,
   FileProgressV1,
   FileWorkflowInput,
-  FileWorkflowInputV1,
   FileWorkflowTuning,
   InboundIntegrationV1,
   progressQuery,
@@ -18,7 +17,11 @@ import {
 export interface StartFileParams {
   object: ObjectVersion;
   originalCreationTime: number;
-  integration: InboundIntegrationV1;
+  /**
+   * The integration's id (a V3 input: each pass reads its settings), or its settings themselves
+   * (a V2 input, as before integrations were entities; kept for the core's own tests and bench).
+   */
+  integration: { integrationId: string } | InboundIntegrationV1;
   reprocessWindowMs: number;
   taskQueue: string;
   /** The object's size (HEAD ContentLength or the S3 event's size): admission and the small-file path weigh it. */
@@ -55,16 +58,21 @@ export function fileWorkflowSettings(settings: Settings): Pick<StartFileParams, 
  */
 export async function startFileWorkflow(client: Client, p: StartFileParams): Promise<StartedFile> {
   const workflowId = fileWorkflowIdOf(p.object);
-  const common: Omit<FileWorkflowInputV1, 'version'> = {
+  const common = {
     object: p.object,
     originalCreationTime: p.originalCreationTime,
-    integration: p.integration,
     generation: 0,
     reprocessWindowMs: p.reprocessWindowMs,
     // Every value in the input, so a running workflow never picks up a later default.
     tuning: { ...DEFAULT_FILE_TUNING_V1, ...p.tuning },
   };
-  const input: FileWorkflowInput = p.objectBytes === undefined ? { version: 1, ...common } : { version: 2, ...common, objectBytes: p.objectBytes };
+  const objectBytes = p.objectBytes ?? 0;
+  const input: FileWorkflowInput =
+    'environments' in p.integration
+      ? p.objectBytes === undefined
+        ? { version: 1, ...common, integration: p.integration }
+        : { version: 2, ...common, integration: p.integration, objectBytes }
+      : { version: 3, ...common, integrationId: p.integration.integrationId, objectBytes };
   try {
     const handle = await client.workflow.start<typeof fileWorkflow>('fileWorkflow', {
       workflowId,
@@ -72,7 +80,7 @@ export async function startFileWorkflow(client: Client, p: StartFileParams): Pro
       args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      memo: { bucket: p.object.bucket, key: p.object.key, version: p.object.version },
+      memo: { bucket: p.object.bucket, key: p.object.key, version: p.object.version, integrationId: p.integration.integrationId },
     });
     return { workflowId, started: true, handle };
   } catch (err) {
@@ -83,12 +91,29 @@ export async function startFileWorkflow(client: Client, p: StartFileParams): Pro
 
 export type ReprocessOutcome = { kind: 'signalled'; workflowId: string } | { kind: 'next-generation'; workflowId: string; generation: number };
 
+/** The integration a file workflow's run names (V3) or carries (V1/V2). */
+export async function integrationIdOfFile(client: Client, object: ObjectVersion): Promise<string> {
+  const history = await client.workflow.getHandle(fileWorkflowIdOf(object)).fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new Error(`cannot read the input of ${fileWorkflowIdOf(object)}`);
+  const input = defaultPayloadConverter.fromPayload<FileWorkflowInput>(payload);
+  return input.version === 3 ? input.integrationId : input.integration.integrationId;
+}
+
 /**
  * Reprocesses an object version: a `reprocess` signal while its workflow is open (within the
- * reprocess window); after the window, a new run of the same workflow ID at the next
- * generation, with the closed run's integration settings.
+ * reprocess window); after the window, a new run of the same workflow ID at the next generation.
+ * A V3 run names its integration, so the new run reads its current settings; a V1/V2 run's
+ * settings are carried over. `reservedGeneration`: the highest generation the warehouse has a
+ * marker for (markers outlive Temporal's retention), so no entry id is ever reused.
  */
-export async function requestReprocessOrNextGeneration(client: Client, object: ObjectVersion, taskQueue: string, reason?: string): Promise<ReprocessOutcome> {
+export async function requestReprocessOrNextGeneration(
+  client: Client,
+  object: ObjectVersion,
+  taskQueue: string,
+  reason?: string,
+  reservedGeneration = -1,
+): Promise<ReprocessOutcome> {
   const workflowId = fileWorkflowIdOf(object);
   const handle = client.workflow.getHandle<typeof fileWorkflow>(workflowId);
   const { status } = await handle.describe();
@@ -99,10 +124,10 @@ export async function requestReprocessOrNextGeneration(client: Client, object: O
   const history = await handle.fetchHistory();
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error(`cannot read the input of ${workflowId}`);
-  const previous = defaultPayloadConverter.fromPayload<FileWorkflowInputV1>(payload);
+  const previous = defaultPayloadConverter.fromPayload<FileWorkflowInput>(payload);
   // A failed or terminated run may have reported generations past its input's (reprocess
   // signals): the next one is above every generation any of its activities was given.
-  const generation = highestGenerationIn(history.events ?? [], previous.generation) + 1;
+  const generation = Math.max(highestGenerationIn(history.events ?? [], previous.generation), reservedGeneration) + 1;
   if (generation > MAX_GENERATION) throw new Error(`${workflowId} has used every generation an entry id can hold (${MAX_GENERATION})`);
   await client.workflow.start<typeof fileWorkflow>('fileWorkflow', {
     workflowId,

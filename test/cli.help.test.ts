@@ -9,7 +9,7 @@ describe('CLI help: every command explains itself and exits 0', () => {
   it('cli --help lists every command, the environment it reads and the exit codes', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, 0, r.stderr);
-    for (const command of ['validate', 'process', 'reprocess', 'progress']) assert.match(r.stdout, new RegExp(`^ {2}${command} `, 'm'));
+    for (const command of ['validate', 'integration', 'process', 'reprocess', 'progress']) assert.match(r.stdout, new RegExp(`^ {2}${command} `, 'm'));
     assert.match(r.stdout, /TEMPORAL_ADDRESS/);
     assert.match(r.stdout, /`npm start` demo/);
     assert.match(r.stdout, EXIT_CODES);
@@ -27,9 +27,24 @@ describe('CLI help: every command explains itself and exits 0', () => {
     });
   }
 
+  for (const sub of ['create', 'list', 'show', 'update', 'delete']) {
+    it(`cli integration ${sub} --help shows its options and the exit codes`, async () => {
+      const r = await run(['integration', sub, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Usage: cli integration ${sub} \\[options\\]`));
+      assert.match(r.stdout, EXIT_CODES);
+    });
+  }
+
+  it('integration create names every field as a flag', async () => {
+    const r = await run(['integration', 'create', '--help']);
+    for (const flag of ['--id', '--bucket', '--region', '--topic-arn', '--status-prefix', '--environments', '--prefix', '--suffixes']) assert.match(r.stdout, new RegExp(`${flag} `));
+  });
+
   it('every command that prints data other than JSON has --json', async () => {
-    for (const command of ['process', 'reprocess', 'progress']) {
-      assert.match((await run([command, '--help'])).stdout, /--json +print the result as JSON/);
+    const commands = [['process'], ['reprocess'], ['progress'], ...['create', 'list', 'show', 'update', 'delete'].map((s) => ['integration', s])];
+    for (const command of commands) {
+      assert.match((await run([...command, '--help'])).stdout, /--json +print the result as JSON/, command.join(' '));
     }
   });
 });

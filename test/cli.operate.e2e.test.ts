@@ -22,7 +22,9 @@ describe('CLI process / progress / reprocess against a running deployment', func
   let s3: S3Client;
   let worker: RunningWorker;
   let bucket: string;
+  let warehouse: string;
   const taskQueue = `cli-op-${process.pid}`;
+  const integration = `cli-op-${process.pid}`;
 
   before(async function () {
     this.timeout(180_000);
@@ -30,7 +32,13 @@ describe('CLI process / progress / reprocess against a running deployment', func
     moto = await sharedMoto();
     s3 = s3For(moto);
     bucket = await newBucket(s3, 'cli-op');
-    worker = await startWorker(env, s3, { taskQueue, warehouseBucket: await newBucket(s3, 'cli-wh') });
+    warehouse = await newBucket(s3, 'cli-wh');
+    worker = await startWorker(env, s3, { taskQueue, warehouseBucket: warehouse });
+    const created = await cli(
+      'integration', 'create', '--id', integration, '--bucket', bucket, '--topic-arn', 'arn:aws:sns:us-east-1:123456789012:t',
+      '--environments', 'env-a,env-b', '--status-prefix', 'st-cli', '--prefix', 'in',
+    );
+    assert.equal(created.code, 0, created.stderr);
   });
 
   after(async () => worker?.stop());
@@ -39,7 +47,7 @@ describe('CLI process / progress / reprocess against a running deployment', func
     try {
       const { stdout, stderr } = await promisify(execFile)('node', ['lib/src/cli/main.js', ...args], {
         cwd: PROJECT_ROOT,
-        env: { ...deploymentEnv(env, moto, taskQueue, { STATUS_FLUSH_DELAY: '300ms' }), ...extraEnv },
+        env: { ...deploymentEnv(env, moto, taskQueue, { STATUS_FLUSH_DELAY: '300ms', WAREHOUSE_BUCKET: warehouse }), ...extraEnv },
       });
       return { stdout, stderr, code: 0 };
     } catch (err) {
@@ -63,10 +71,10 @@ describe('CLI process / progress / reprocess against a running deployment', func
     await uploadEvents(key, 500);
     const object = ['--bucket', bucket, '--key', key];
 
-    const first = await cli('process', ...object, '--environments', 'env-a,env-b', '--status-prefix', 'st-cli');
+    const first = await cli('process', ...object, '--integration', integration);
     assert.equal(first.code, 0);
     assert.match(first.stdout, /^started: file\/.*in\/unannounced\.parquet@/);
-    const second = await cli('process', ...object, '--environments', 'env-a,env-b', '--status-prefix', 'st-cli', '--json');
+    const second = await cli('process', ...object, '--integration', integration, '--json');
     assert.equal(second.code, 0);
     assert.deepEqual(JSON.parse(second.stdout), { workflowId: first.stdout.replace(/^started: /, '').trim(), started: false });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -14,6 +15,8 @@ import { StagedFile, stageValidRows } from './stageValidRows';
 import { whileHeartbeating } from './heartbeat';
 import { attemptDir, interruptible, logMachineFault, machineFaultsRetried, throwIfCancelled } from './attempt';
 import { unreadableEntry, unreadableFileEntry } from '../domain/entries';
+import { duplicateContentEntries } from '../domain/integration/integrationEntries';
+import { FileLedger } from './integrations/fileLedger';
 import { warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
 import { deleteKeys } from '../s3/s3';
 import { classifyObjectReadError } from './objectReadErrors';
@@ -48,6 +51,7 @@ export interface FileActivityDeps {
  */
 export function createFileActivities(deps: FileActivityDeps) {
   const fileDir = (fileId: string) => join(deps.workDir, 'files', fileId);
+  const ledger = new FileLedger(deps.s3, deps.warehouse.bucket);
   const abortSignal = () => Context.current().cancellationSignal;
 
   /**
@@ -78,18 +82,22 @@ export function createFileActivities(deps: FileActivityDeps) {
 
   return {
     /**
-     * Streams the object version to local disk, then undoes whole-file gzip/bzip2 within the
-     * decompression limits. The attempt works in a directory of its own and renames the result
-     * into place, so an overlapping attempt never reads or removes its half-written files.
+     * Reserves the pass's generation, streams the object version to local disk while hashing it,
+     * then undoes whole-file gzip/bzip2 within the decompression limits. Content the integration
+     * already ingested under the same configuration comes back as `duplicate` instead. The attempt
+     * works in a directory of its own and renames the result into place, so an overlapping attempt
+     * never reads or removes its half-written files.
      */
     async downloadFile(input: DownloadFileInputV1): Promise<DownloadFileResultV1> {
       const { object } = input;
+      await ledger.reserveGeneration(input.fileId, input.ctx.generation, abortSignal());
       const dir = fileDir(input.fileId);
       const work = attemptDir(dir, 'download');
       await mkdir(work, { recursive: true });
       const raw = join(work, 'raw');
       const unwrapped = join(work, 'file.parquet');
       const localPath = join(dir, 'file.parquet');
+      let contentHash: string | undefined;
       try {
         let response;
         try {
@@ -105,27 +113,39 @@ export function createFileActivities(deps: FileActivityDeps) {
           throw classifyObjectReadError(err, object);
         }
         let bytes = 0;
+        const hash = createHash('sha256');
         const meter = new Transform({
           transform(chunk: Buffer, _e, cb) {
             bytes += chunk.length;
+            hash.update(chunk);
             cb(null, chunk);
           },
         });
-        const compression = await whileHeartbeating(
+        await whileHeartbeating(
           () => ({ phase: 'downloading', bytes }),
-          async () => {
-            await machineFaultsRetried('downloading the file', () => pipeline(response.Body as Readable, meter, createWriteStream(raw), { signal: abortSignal() }));
-            throwIfCancelled();
-            return machineFaultsRetried('decompressing the file', () => unwrapFile(raw, unwrapped, { limits: deps.decompressionLimits, signal: abortSignal() }));
-          },
+          () => machineFaultsRetried('downloading the file', () => pipeline(response.Body as Readable, meter, createWriteStream(raw), { signal: abortSignal() })),
+        );
+        throwIfCancelled();
+        const sha256: string = hash.digest('hex');
+        if (input.contentCheck) {
+          const first = await ledger.findDuplicate(input.contentCheck, sha256, input.fileId, abortSignal());
+          if (first) {
+            Context.current().log.info('content already ingested under this configuration; repeating its outcome', { sha256, firstObject: first.object });
+            return { kind: 'duplicate', entries: duplicateContentEntries(input.ctx, first.groups, first.object), firstObject: first.object, sha256 };
+          }
+        }
+        contentHash = sha256;
+        const compression = await whileHeartbeating(
+          () => ({ phase: 'decompressing', bytes }),
+          () => machineFaultsRetried('decompressing the file', () => unwrapFile(raw, unwrapped, { limits: deps.decompressionLimits, signal: abortSignal() })),
         );
         throwIfCancelled();
         await rename(unwrapped, localPath);
         Context.current().log.info('file downloaded', { bytes, compression });
-        return { kind: 'downloaded', localPath, compression, bytes };
+        return { kind: 'downloaded', localPath, compression, bytes, sha256 };
       } catch (err) {
         if (!(err instanceof DecompressionError)) throw err;
-        return { kind: 'undecodable', entries: [unreadableFileEntry(input.ctx, err.message)] };
+        return { kind: 'undecodable', entries: [unreadableFileEntry(input.ctx, err.message)], sha256: contentHash };
       } finally {
         await rm(work, { recursive: true, force: true });
       }

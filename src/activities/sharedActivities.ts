@@ -4,6 +4,9 @@ import { ObjectVersion, warehouseManifestKey } from '../domain/keys';
 import { deleteKeys, isS3Error } from '../s3/s3';
 import { CommitGenerationInputV1, CommitGenerationResultV1 } from '../messages';
 import { createStatusActivities } from './statusActivities';
+import { FileLedger } from './integrations/fileLedger';
+import { createIntegrationActivities } from './integrations/integrationActivities';
+import { createIntegrationGoneActivities } from './integrations/integrationGoneActivities';
 
 export interface SharedActivityDeps {
   s3: S3Client;
@@ -33,6 +36,8 @@ async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T
 
 /** Activities any worker can run. */
 export function createSharedActivities(deps: SharedActivityDeps) {
+  const ledger = new FileLedger(deps.s3, deps.warehouse.bucket);
+  const status = createStatusActivities(deps);
   return {
     /** Returns the task queue of the worker that picked this up: the file is downloaded and processed there. */
     async claimWorker(): Promise<string> {
@@ -53,10 +58,14 @@ export function createSharedActivities(deps: SharedActivityDeps) {
       await deps.s3.send(
         new PutObjectCommand({ Bucket: deps.warehouse.bucket, Key: manifestKey, Body: JSON.stringify(manifest), ContentType: 'application/json' }),
       );
+      // After the manifest: content is on record only once its generation is in the events store.
+      if (input.content) await ledger.recordContent(input.content, input.object, input.fileId, input.generation);
       return { deleted: stale.length };
     },
 
-    ...createStatusActivities(deps),
+    ...status,
+    ...createIntegrationActivities({ s3: deps.s3, bucket: deps.warehouse.bucket }),
+    ...createIntegrationGoneActivities({ s3: deps.s3, warehouseBucket: deps.warehouse.bucket, reportEntries: status.reportEntries }),
   };
 }
 

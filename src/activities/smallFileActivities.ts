@@ -1,15 +1,35 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { StatusEntry } from '../domain/statusEntry';
-import { FailureType, ProcessSmallFileInputV1, ProcessSmallFileResultV1, ReportEntriesInputV1 } from '../messages';
+import { contentGroupsOf } from '../domain/integration/integrationEntries';
+import type { EntryContext } from '../domain/entries';
+import { ContentCheckV1, FailureType, ProcessSmallFileInputV1, ProcessSmallFileResultV1, ReportEntriesInputV1 } from '../messages';
 import type { FileActivities } from './fileActivities';
 import type { SharedActivities } from './sharedActivities';
+import type { IntegrationActivities } from './integrations/integrationActivities';
+import { createIntegrationGoneActivities } from './integrations/integrationGoneActivities';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface SmallFileDeps {
   local: FileActivities;
   reportEntries: SharedActivities['reportEntries'];
   commitGeneration: SharedActivities['commitGeneration'];
+  resolveIntegration: IntegrationActivities['resolveIntegration'];
+  s3: S3Client;
+  warehouseBucket: string;
   /** Wait before handing entries over again after the status workflow asked to back off. */
   backPressureWaitMs: number;
+}
+
+/** The whole pass's entries for the status workflow, as its last. */
+function reportOf(input: ProcessSmallFileInputV1, statusPrefix: string, entries: StatusEntry[]): ReportEntriesInputV1 {
+  return {
+    bucket: input.object.bucket,
+    statusPrefix,
+    flushDelayMs: input.flushDelayMs,
+    passWaitMs: input.passWaitMs,
+    entries: entries.map((entry) => ({ fileName: input.object.key, entry })),
+    passEnded: true,
+  };
 }
 
 const isFailure = (err: unknown, type: string) => err instanceof ApplicationFailure && err.type === type;
@@ -34,15 +54,45 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
     }
   }
 
+  const gone = createIntegrationGoneActivities({ s3: deps.s3, warehouseBucket: deps.warehouseBucket, reportEntries: handOver });
+  const none = { rowsValid: 0, rowsInvalid: 0, fileRows: null, chunks: 0 };
+
   return {
     async processSmallFile(input: ProcessSmallFileInputV1): Promise<ProcessSmallFileResultV1> {
-      const { object, fileId, ctx } = input;
+      const { object, fileId } = input;
+      let { ctx, statusPrefix } = input;
+      let contentCheck: ContentCheckV1 | undefined;
+      let configVersion: number | undefined;
+      if (input.integration) {
+        // Read here rather than by the workflow: one round trip less for every small file.
+        const { integrationId, reprocess, originalCreationTime } = input.integration;
+        const resolved = await deps.resolveIntegration({ integrationId });
+        configVersion = resolved.configVersion;
+        if (resolved.kind === 'deleted') {
+          if (reprocess) Context.current().log.warn('reprocess refused: the integration was deleted', { integrationId });
+          else {
+            const p = { ...resolved, object, fileId, originalCreationTime, objectBytes: input.objectBytes ?? 0, flushDelayMs: input.flushDelayMs, passWaitMs: input.passWaitMs };
+            await gone.reportIntegrationGone(p);
+          }
+          return { outcome: 'integration-deleted', configVersion, ...none };
+        }
+        ctx = { ...ctx, environments: resolved.environments } satisfies EntryContext;
+        statusPrefix = resolved.statusPrefix;
+        if (!reprocess) contentCheck = { integrationId, configVersion };
+      }
       const entries: StatusEntry[] = [];
       const storedKeys: string[] = [];
       let fileRows: number | null = null;
       let chunks = 0;
+      let sha256: string | undefined;
       try {
-        const download = await deps.local.downloadFile({ object, fileId, ctx });
+        const download = await deps.local.downloadFile({ object, fileId, ctx, contentCheck });
+        sha256 = download.sha256;
+        if (download.kind === 'duplicate') {
+          await handOver(reportOf(input, statusPrefix, download.entries));
+          const duplicateOf = `s3://${download.firstObject.bucket}/${download.firstObject.key}@${download.firstObject.version}`;
+          return { outcome: 'duplicate', configVersion, duplicateOf, ...none };
+        }
         if (download.kind === 'undecodable') {
           entries.push(...download.entries);
         } else {
@@ -63,22 +113,18 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
           }
         }
       } catch (err) {
-        if (isFailure(err, FailureType.OBJECT_VERSION_GONE)) return { outcome: 'gone', rowsValid: 0, rowsInvalid: 0, fileRows: null, chunks: 0 };
+        if (isFailure(err, FailureType.OBJECT_VERSION_GONE)) return { outcome: 'gone', ...none };
         throw err;
       } finally {
         await deps.local.removeLocalFile({ fileId });
       }
-      await handOver({
-        bucket: object.bucket,
-        statusPrefix: input.statusPrefix,
-        flushDelayMs: input.flushDelayMs,
-        passWaitMs: input.passWaitMs,
-        entries: entries.map((entry) => ({ fileName: object.key, entry })),
-        passEnded: true,
-      });
-      await deps.commitGeneration({ fileId, object, generation: ctx.generation, keys: storedKeys });
+      await handOver(reportOf(input, statusPrefix, entries));
+      const content = input.integration && configVersion !== undefined && sha256
+        ? { integrationId: input.integration.integrationId, configVersion, sha256, groups: contentGroupsOf(entries) }
+        : undefined;
+      await deps.commitGeneration({ fileId, object, generation: ctx.generation, keys: storedKeys, content });
       const rows = (valid: boolean) => entries.filter((e) => e.valid === valid).reduce((n, e) => n + e.numberOfRows, 0);
-      return { outcome: 'processed', rowsValid: rows(true), rowsInvalid: rows(false), fileRows, chunks };
+      return { outcome: 'processed', configVersion, rowsValid: rows(true), rowsInvalid: rows(false), fileRows, chunks };
     },
   };
 }

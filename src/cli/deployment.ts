@@ -1,12 +1,19 @@
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { loadSettings, Settings } from '../config/settings';
 import { createS3Client } from '../s3/s3';
 import { objectVersionOf, ObjectVersion } from '../domain/keys';
+import { IntegrationStore } from '../activities/integrations/integrationStore';
+import { FileLedger } from '../activities/integrations/fileLedger';
 
 /** Talks to a running deployment: Temporal and S3 as the environment's settings say. */
 export interface Deployment {
   settings: Settings;
+  s3: S3Client;
+  /** What integration entities publish in the warehouse bucket. */
+  integrations: IntegrationStore;
+  /** Generation markers and the content ledger in the warehouse bucket. */
+  fileLedger: FileLedger;
   withClient<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   /** The object's version (versionId, else ETag), creation time and size, from a HEAD request. */
   headObject(bucket: string, key: string, versionId?: string): Promise<{ object: ObjectVersion; createdAt: number; bytes: number }>;
@@ -17,6 +24,9 @@ export function deployment(env: NodeJS.ProcessEnv = process.env): Deployment {
   const s3 = createS3Client(settings);
   return {
     settings,
+    s3,
+    integrations: new IntegrationStore(s3, settings.WAREHOUSE_BUCKET),
+    fileLedger: new FileLedger(s3, settings.WAREHOUSE_BUCKET),
     async withClient(fn) {
       const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS, connectTimeout: '10s' });
       try {

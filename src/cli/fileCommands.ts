@@ -1,8 +1,11 @@
 import { Command } from 'commander';
-import { fileProgress, fileWorkflowSettings, requestReprocessOrNextGeneration, startFileWorkflow } from '../client';
+import { fileProgress, fileWorkflowSettings, integrationIdOfFile, requestReprocessOrNextGeneration, startFileWorkflow } from '../client';
+import { keyMatchesFilter } from '../domain/integration/filters';
+import { fileIdOf } from '../domain/keys';
 import type { FileProgressV1 } from '../messages';
 import { deployment } from './deployment';
-import { parseIdList, parseNonEmpty } from './optionParsers';
+import { UsageError } from './exitCodes';
+import { parseNonEmpty } from './optionParsers';
 import type { CommandContext } from './program';
 
 interface ObjectOptions {
@@ -22,21 +25,31 @@ function objectCommand(name: string, description: string): Command {
     .option('--json', 'print the result as JSON');
 }
 
-/** `process`: starts the file workflow for an object already in the bucket (a notification that never came). */
+/**
+ * `process`: starts the file workflow for an object already in the bucket (a notification that
+ * never came). The file names its integration; each pass reads the integration's settings.
+ */
 function processCommand(ctx: CommandContext): Command {
   return objectCommand('process', 'start the file workflow of an object already in the bucket (a no-op when it exists)')
-    .requiredOption('--environments <ids>', "the integration's environment ids, comma-separated", parseIdList)
-    .requiredOption('--status-prefix <prefix>', 'the status folder in the same bucket', parseNonEmpty)
-    .option('--integration-id <id>', 'the integration the file belongs to', 'cli')
-    .action(async (o: ObjectOptions & { environments: string[]; statusPrefix: string; integrationId: string }) => {
+    .requiredOption('--integration <id>', 'the integration the file belongs to (see `cli integration list`)', parseNonEmpty)
+    .action(async (o: ObjectOptions & { integration: string }) => {
       const d = deployment();
+      const integration = await d.integrations.read(o.integration);
+      if (!integration) throw new UsageError(`no integration "${o.integration}" (see \`cli integration list\`)`);
+      const { inbound } = integration;
+      // A deleted integration's file still starts: it gets INTEGRATION_CONFIG_NOT_FOUND, as a notified one would.
+      if (integration.deletedAt === undefined && (inbound.bucket !== o.bucket || !keyMatchesFilter(inbound, o.key))) {
+        throw new UsageError(
+          `s3://${o.bucket}/${o.key} is outside integration "${o.integration}" (bucket ${inbound.bucket}, prefix "${inbound.prefix}", suffixes ${inbound.suffixes.join(', ') || 'any'})`,
+        );
+      }
       const { object, createdAt, bytes } = await d.headObject(o.bucket, o.key, o.versionId);
       const started = await d.withClient((client) =>
         startFileWorkflow(client, {
           object,
           originalCreationTime: createdAt,
           objectBytes: bytes,
-          integration: { integrationId: o.integrationId, environments: o.environments, statusPrefix: o.statusPrefix },
+          integration: { integrationId: o.integration },
           ...fileWorkflowSettings(d.settings),
         }),
       );
@@ -47,12 +60,18 @@ function processCommand(ctx: CommandContext): Command {
 
 /** `reprocess`: signals the file workflow, or after its window starts the next generation. */
 function reprocessCommand(ctx: CommandContext): Command {
-  return objectCommand('reprocess', 'reprocess a file: a signal within its reprocess window, else the next generation')
+  return objectCommand('reprocess', "reprocess a file with its integration's current settings: a signal within its reprocess window, else the next generation")
     .option('--reason <text>', 'why, recorded in the workflow history')
     .action(async (o: ObjectOptions & { reason?: string }) => {
       const d = deployment();
       const { object } = await d.headObject(o.bucket, o.key, o.versionId);
-      const outcome = await d.withClient((client) => requestReprocessOrNextGeneration(client, object, d.settings.TASK_QUEUE, o.reason));
+      const outcome = await d.withClient(async (client) => {
+        const integrationId = await integrationIdOfFile(client, object);
+        const integration = await d.integrations.read(integrationId);
+        if (integration?.deletedAt !== undefined) throw new UsageError(`integration "${integrationId}" was deleted: its files are not reprocessed`);
+        const reserved = await d.fileLedger.highestReservedGeneration(fileIdOf(object));
+        return requestReprocessOrNextGeneration(client, object, d.settings.TASK_QUEUE, o.reason, reserved);
+      });
       if (o.json) ctx.out(JSON.stringify(outcome) + '\n');
       else ctx.out(outcome.kind === 'signalled' ? `reprocess signalled: ${outcome.workflowId}\n` : `started generation ${outcome.generation}: ${outcome.workflowId}\n`);
     });

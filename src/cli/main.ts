@@ -4,6 +4,7 @@ import { ConfigError } from '../config/settings';
 import { ExitCode, UsageError } from './exitCodes';
 import { describeFailure } from './failureMessages';
 import { buildProgram, CliIo } from './program';
+import { IntegrationRefusedError } from '../integrationClient';
 
 const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -34,7 +35,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<Exi
       io.err(`error: ${err.message}\n\n${running.helpInformation()}`);
       return ExitCode.USAGE;
     }
-    if (err instanceof ConfigError) {
+    // The entity refused the change (invalid, conflicting, deleted): nothing was done, and the message says why.
+    if (err instanceof ConfigError || err instanceof IntegrationRefusedError) {
       io.err(`error: ${err.message}\n`);
       return ExitCode.USAGE;
     }

@@ -55,6 +55,14 @@ export const settingsSchema = z.object({
   // A worker whose lease on a file has not heartbeated for this long is taken as lost.
   // At least 10 s: leases heartbeat every 3 s, and a shorter timeout would take a slow heartbeat for a dead worker.
   LEASE_TIMEOUT: duration.pipe(z.number().min(10_000, 'at least 10s (leases heartbeat every 3 s)')).default(20_000),
+  // Integrations: what `integration create` prints for the customer to paste. The endpoint URL is
+  // this base plus /v1/integrations/<id>/notifications; TLS is terminated in front of the service.
+  PUBLIC_BASE_URL: z.url().default('http://localhost:8080'),
+  // The role our workers assume to read customers' buckets; the generated policies grant it access.
+  FME_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN such as arn:aws:iam::123456789012:role/fme-s3-integration')
+    .default('arn:aws:iam::000000000000:role/fme-s3-integration'),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   // Whole-file gzip/bzip2 output limits, so a decompression bomb cannot fill WORK_DIR. 64 GiB is
   // far above what a 1 GB file becomes (Parquet inside is already compressed: whole-file gzip

@@ -13,6 +13,8 @@ export const WarningCode = {
   OPTIONAL_COLUMN_MISSING: 'OPTIONAL_COLUMN_MISSING',
   UNKNOWN_COLUMNS_IGNORED: 'UNKNOWN_COLUMNS_IGNORED',
   REPROCESSED: 'REPROCESSED',
+  /** The same bytes were already ingested under the same integration configuration: nothing stored again. */
+  DUPLICATE_CONTENT: 'DUPLICATE_CONTENT',
 } as const;
 export type WarningCode = (typeof WarningCode)[keyof typeof WarningCode];
 
@@ -36,4 +38,14 @@ export function codesOfMask(mask: number): ErrorCode[] {
   }
   if (mask & UNREADABLE_BIT) codes.push(ErrorCode.INVALID_SCHEMA);
   return codes.sort();
+}
+
+/** The mask whose codes are `codes` (the inverse of codesOfMask; other codes have no bit). */
+export function maskOfCodes(codes: readonly string[]): number {
+  let mask = 0;
+  for (const code of codes) {
+    if (code === ErrorCode.INVALID_SCHEMA) mask |= UNREADABLE_BIT;
+    else if (code in RowCodeBit) mask |= RowCodeBit[code as keyof typeof RowCodeBit];
+  }
+  return mask;
 }

@@ -34,6 +34,9 @@ export function fileWorkflowIdOf(v: ObjectVersion): string {
   return readable.length <= MAX_READABLE_ID ? readable : `file/${v.bucket}/#${fileIdOf(v)}`;
 }
 
+/** The entity workflow of one integration. */
+export const integrationWorkflowIdOf = (integrationId: string) => `integration/${integrationId}`;
+
 export function statusWorkflowIdOf(bucket: string, statusPrefix: string): string {
   return `status/${bucket}/${normalizePrefix(statusPrefix)}`;
 }

@@ -1,20 +1,30 @@
 /** Inputs and results of every activity (see index.ts for the versioning rule). */
 import type { Chunk } from '../domain/chunkPlan';
+import type { ContentGroup } from '../domain/integration/integrationEntries';
 import type { EntryContext } from '../domain/entries';
 import type { FileAnalysis } from '../domain/fileAnalysis';
 import type { ObjectVersion } from '../domain/keys';
 import type { SchemaVerdict } from '../domain/schemaCheck';
 import type { FileStatusEntry, StatusDocument, StatusEntry } from '../domain/statusEntry';
 
+/** Look the content up in the integration's content ledger (first passes of V3 inputs). */
+export interface ContentCheckV1 {
+  integrationId: string;
+  configVersion: number;
+}
+
 export interface DownloadFileInputV1 {
   object: ObjectVersion;
   fileId: string;
   ctx: EntryContext;
+  contentCheck?: ContentCheckV1;
 }
 
+/** `sha256`: of the object's bytes as stored (added with integrations). `duplicate`: the content was already ingested. */
 export type DownloadFileResultV1 =
-  | { kind: 'downloaded'; localPath: string; compression: string; bytes: number }
-  | { kind: 'undecodable'; entries: StatusEntry[] };
+  | { kind: 'downloaded'; localPath: string; compression: string; bytes: number; sha256?: string }
+  | { kind: 'undecodable'; entries: StatusEntry[]; sha256?: string }
+  | { kind: 'duplicate'; entries: StatusEntry[]; firstObject: ObjectVersion; sha256: string };
 
 export interface InspectFileInputV1 {
   localPath: string;
@@ -48,11 +58,21 @@ export interface RemoveLocalFileInputV1 {
   fileId: string;
 }
 
+/** What the content ledger records once a generation commits. */
+export interface ContentRecordV1 {
+  integrationId: string;
+  configVersion: number;
+  sha256: string;
+  groups: ContentGroup[];
+}
+
 export interface CommitGenerationInputV1 {
   fileId: string;
   object: ObjectVersion;
   generation: number;
   keys: string[];
+  /** Record the content in the ledger (first passes of V3 inputs). */
+  content?: ContentRecordV1;
 }
 
 export interface CommitGenerationResultV1 {
@@ -110,13 +130,43 @@ export interface ProcessSmallFileInputV1 {
   statusPrefix: string;
   flushDelayMs: number;
   passWaitMs: number;
+  /**
+   * V3 inputs: the activity reads the integration itself (saving a round trip), which then
+   * decides ctx.environments and the status prefix.
+   */
+  integration?: { integrationId: string; reprocess: boolean; originalCreationTime: number };
+  /** The object's size (V3 inputs), for the footer of a file whose integration was deleted. */
+  objectBytes?: number;
 }
 
 export interface ProcessSmallFileResultV1 {
-  /** `gone`: the object version no longer exists; nothing was reported. */
-  outcome: 'processed' | 'gone';
+  /**
+   * `gone`: the object version no longer exists; nothing was reported. `integration-deleted`:
+   * the file got INTEGRATION_CONFIG_NOT_FOUND (or, for a reprocess, nothing). `duplicate`:
+   * the content was already ingested; its outcome was repeated and nothing stored.
+   */
+  outcome: 'processed' | 'gone' | 'integration-deleted' | 'duplicate';
+  configVersion?: number;
+  duplicateOf?: string;
   rowsValid: number;
   rowsInvalid: number;
   fileRows: number | null;
   chunks: number;
+}
+
+export interface ReportIntegrationGoneInputV1 {
+  object: ObjectVersion;
+  /** The object's size, to find its footer with ranged GETs (0 when unknown: the row count is then 0). */
+  objectBytes: number;
+  fileId: string;
+  originalCreationTime: number;
+  integrationId: string;
+  statusPrefix: string;
+  flushDelayMs: number;
+  passWaitMs: number;
+}
+
+export interface ReportIntegrationGoneResultV1 {
+  /** False when an earlier pass already reported it (its ledger marker exists). */
+  reported: boolean;
 }

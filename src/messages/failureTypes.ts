@@ -10,4 +10,6 @@ export const FailureType = {
   OBJECT_ACCESS_REFUSED: 'ObjectAccessRefused',
   /** The status workflow has too many entries pending: retry later (back-pressure, retryable). */
   STATUS_BACKPRESSURE: 'StatusBackPressure',
+  /** The integration a file names has no published record in the warehouse: a fault, retried. */
+  INTEGRATION_RECORD_MISSING: 'IntegrationRecordMissing',
 } as const;

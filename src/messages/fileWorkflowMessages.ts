@@ -71,7 +71,17 @@ export interface FileWorkflowInputV2 extends Omit<FileWorkflowInputV1, 'version'
   objectBytes: number;
 }
 
-export type FileWorkflowInput = FileWorkflowInputV1 | FileWorkflowInputV2;
+/**
+ * V3 names its integration instead of carrying its settings: each pass reads the integration's
+ * configuration when it starts (so a reprocess applies the current environments), a deleted
+ * integration gets INTEGRATION_CONFIG_NOT_FOUND, and a first pass skips content already ingested.
+ */
+export interface FileWorkflowInputV3 extends Omit<FileWorkflowInputV2, 'version' | 'integration'> {
+  version: 3;
+  integrationId: string;
+}
+
+export type FileWorkflowInput = FileWorkflowInputV1 | FileWorkflowInputV2 | FileWorkflowInputV3;
 
 export interface FileProgressV1 {
   generation: number;
@@ -99,6 +109,12 @@ export interface FileProgressV1 {
   parkedBecause?: string;
   /** Whether this pass took the small-file path. */
   smallFile?: boolean;
+  /** The integration's configuration version this pass ran under (V3 inputs). */
+  configVersion?: number;
+  /** The pass repeated the outcome of this earlier object version with the same content: nothing was stored. */
+  duplicateOf?: string;
+  /** The integration was deleted: the file got INTEGRATION_CONFIG_NOT_FOUND, or a reprocess was refused. */
+  integrationDeleted?: boolean;
 }
 
 export interface FileWorkflowResultV1 {

@@ -18,3 +18,4 @@ export * from './activityMessages';
 export * from './failureTypes';
 export * from './statusLimits';
 export * from './taskQueues';
+export * from './integrationMessages';

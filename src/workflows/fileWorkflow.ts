@@ -1,4 +1,4 @@
-import { condition, continueAsNew, log, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { StatusEntry } from '../domain/statusEntry';
 import { fileIdOf } from '../domain/keys';
 import { MAX_GENERATION } from '../domain/entryId';
@@ -13,7 +13,7 @@ import {
 } from '../messages';
 import { quick } from './file/activityProxies';
 import { admittedPass } from './file/admittedPass';
-import { isAccessRefused, isObjectGone, PassContext } from './file/passContext';
+import { isAccessRefused, isObjectGone, PassContext, PassIntegration } from './file/passContext';
 import { passBeforeAdmission } from './file/passBeforeAdmission';
 import { smallFilePass } from './file/smallFilePass';
 
@@ -42,6 +42,8 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
   let reprocessRequested = false;
   let progress: FileProgressV1 = freshProgress(generation);
   let passesDone = input.carried?.passesDone ?? 0;
+  // V3 passes read the integration when they start; until then (and for V1/V2) the input's.
+  let integration: PassIntegration = input.version === 3 ? { environments: [], statusPrefix: '' } : input.integration;
 
   setHandler(progressQuery, () => progress);
   setHandler(reprocessSignal, (req) => {
@@ -59,7 +61,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
     const ended = passEnded && patched(REPORT_PASS_END);
     await quick.reportEntries({
       bucket: input.object.bucket,
-      statusPrefix: input.integration.statusPrefix,
+      statusPrefix: integration.statusPrefix,
       flushDelayMs: tuning.statusFlushDelayMs,
       entries: entries.map((entry) => ({ fileName: input.object.key, entry })),
       passWaitMs: tuning.statusPassWaitMs,
@@ -67,15 +69,55 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
     });
   }
 
-  async function runPass(): Promise<'done' | 'gone'> {
-    const p: PassContext = { input, tuning, fileId, generation, progress, report };
+  async function runPass(): Promise<PassOutcome> {
+    const p: PassContext = { input, tuning, fileId, generation, progress, integration, report };
     if (!patched(ADMISSION)) {
       await passBeforeAdmission(p);
       return 'done';
     }
-    if (input.version === 2 && input.objectBytes <= tuning.smallFileMaxBytes) return smallFilePass(p);
+    if (input.version !== 1 && input.objectBytes <= tuning.smallFileMaxBytes) return afterSmallFilePass(await smallFilePass(p), p);
+    if (input.version === 3) {
+      const resolved = await quick.resolveIntegration({ integrationId: input.integrationId });
+      progress.configVersion = resolved.configVersion;
+      if (resolved.kind === 'deleted') return integrationDeleted(resolved.statusPrefix);
+      p.integration = integration = { environments: resolved.environments, statusPrefix: resolved.statusPrefix };
+      // A reprocess ingests the content again whatever the ledger says: that is what it is for.
+      if (generation === 0) p.contentCheck = { integrationId: input.integrationId, configVersion: resolved.configVersion };
+    }
     await admittedPass(p);
+    if (p.duplicateOf) noteDuplicate(p.duplicateOf);
     return 'done';
+  }
+
+  function afterSmallFilePass(outcome: Awaited<ReturnType<typeof smallFilePass>>, p: PassContext): PassOutcome {
+    if (p.duplicateOf) noteDuplicate(p.duplicateOf);
+    return outcome;
+  }
+
+  function noteDuplicate(first: string): void {
+    log.info('content already ingested under this integration configuration: repeated its outcome, stored nothing', { firstObjectVersion: first });
+    upsertMemo({ duplicateOf: first });
+  }
+
+  /** A first pass reports INTEGRATION_CONFIG_NOT_FOUND once; a reprocess of a deleted integration's file is refused. */
+  async function integrationDeleted(statusPrefix: string): Promise<PassOutcome> {
+    progress.integrationDeleted = true;
+    if (input.version !== 3) return 'integration-deleted';
+    if (generation > 0) {
+      log.warn('reprocess refused: the integration was deleted', { integrationId: input.integrationId });
+      return 'integration-deleted';
+    }
+    await quick.reportIntegrationGone({
+      object: input.object,
+      objectBytes: input.objectBytes,
+      fileId,
+      originalCreationTime: input.originalCreationTime,
+      integrationId: input.integrationId,
+      statusPrefix,
+      flushDelayMs: tuning.statusFlushDelayMs,
+      passWaitMs: tuning.statusPassWaitMs,
+    });
+    return 'integration-deleted';
   }
 
   /**
@@ -83,7 +125,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
    * with a doubling back-off (or at once on `reprocess`), for at most the reprocess window.
    * Refusals are not verdicts: nothing is reported for them.
    */
-  async function runPassUnlessParkedTooLong(): Promise<'done' | 'gone' | 'gave-up'> {
+  async function runPassUnlessParkedTooLong(): Promise<PassOutcome | 'gave-up'> {
     let backoff = tuning.parkFirstBackoffMs;
     let parkedMs = 0;
     for (;;) {
@@ -112,8 +154,8 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
     const outcome = await runPassUnlessParkedTooLong();
     if (outcome !== 'done') {
       if (outcome === 'gone') log.warn('object version no longer exists; nothing to process', { key: input.object.key });
-      else log.warn('S3 kept refusing the object for the whole reprocess window; giving up', { key: input.object.key });
-      if (outcome === 'gone') progress.phase = 'done';
+      else if (outcome === 'gave-up') log.warn('S3 kept refusing the object for the whole reprocess window; giving up', { key: input.object.key });
+      if (outcome !== 'gave-up') progress.phase = 'done';
       return { generations: passesDone, last: progress };
     }
     passesDone++;
@@ -130,6 +172,9 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
   progress.phase = 'done';
   return { generations: passesDone, last: progress };
 }
+
+/** `integration-deleted`: the integration is a tombstone; the workflow ends (its window gives nothing to reprocess). */
+type PassOutcome = 'done' | 'gone' | 'integration-deleted';
 
 function freshProgress(generation: number): FileProgressV1 {
   return { generation, phase: 'claiming', chunksTotal: 0, chunksDone: 0, rowsValid: 0, rowsInvalid: 0, fileRows: null, workerRestarts: 0 };

@@ -1,2 +1,3 @@
 export { fileWorkflow } from './fileWorkflow';
 export { statusWorkflow } from './statusWorkflow';
+export { integrationWorkflow } from './integrationWorkflow';

@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
 import type { ChunkResultV1 } from '../../messages';
 import { admission, lease, onAdmittedWorker, shared } from './activityProxies';
-import { entryContextOf, isWorkerLost, PassContext } from './passContext';
+import { contentRecordOf, entryContextOf, isWorkerLost, PassContext } from './passContext';
 import { workOnFile } from './workOnFile';
 
 const objectBytesOf = (p: PassContext) => (p.input.version === 2 ? p.input.objectBytes : 0);
@@ -15,6 +15,7 @@ const objectBytesOf = (p: PassContext) => (p.input.version === 2 ? p.input.objec
 export async function admittedPass(p: PassContext): Promise<void> {
   const ctx = entryContextOf(p);
   const done = new Map<number, ChunkResultV1>();
+  let duplicate = false;
   for (;;) {
     p.progress.phase = 'claiming';
     const claim = await admission(workflowInfo().taskQueue).claimFile({ fileId: p.fileId, bytes: objectBytesOf(p) });
@@ -32,7 +33,7 @@ export async function admittedPass(p: PassContext): Promise<void> {
     const work = workScope.run(() => workOnFile(p, onAdmittedWorker(claim.workerTaskQueue, p.tuning), ctx, done));
     let lost: boolean;
     try {
-      lost = await Promise.race([work.then(() => false), condition(() => leaseEnded).then(() => true)]);
+      lost = await Promise.race([work.then((outcome) => ((duplicate = outcome === 'duplicate'), false)), condition(() => leaseEnded).then(() => true)]);
     } catch (err) {
       leaseScope.cancel();
       if (!isWorkerLost(err)) throw err;
@@ -50,7 +51,12 @@ export async function admittedPass(p: PassContext): Promise<void> {
     p.progress.workerRestarts++;
     log.warn('lost the worker holding the file (its lease ended); starting it again on a worker with room', { chunksDone: done.size });
   }
+  // A duplicate stores nothing, so there is nothing to commit: an earlier generation of this
+  // file version cannot exist, since duplicates are only looked for on first passes.
+  if (duplicate) return;
   p.progress.phase = 'committing';
-  const keys = [...done.values()].flatMap((r) => r.storedKeys);
-  await shared.commitGeneration({ fileId: p.fileId, object: p.input.object, generation: p.generation, keys });
+  const results = [...done.values()];
+  const keys = results.flatMap((r) => r.storedKeys);
+  const content = contentRecordOf(p, results.flatMap((r) => r.entries));
+  await shared.commitGeneration({ fileId: p.fileId, object: p.input.object, generation: p.generation, keys, ...(content ? { content } : {}) });
 }

@@ -1,7 +1,14 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import type { EntryContext } from '../../domain/entries';
 import type { StatusEntry } from '../../domain/statusEntry';
-import { FailureType, FileProgressV1, FileWorkflowInput, FileWorkflowTuning } from '../../messages';
+import { contentGroupsOf } from '../../domain/integration/integrationEntries';
+import { ContentCheckV1, ContentRecordV1, FailureType, FileProgressV1, FileWorkflowInput, FileWorkflowTuning } from '../../messages';
+
+/** The integration's settings a pass runs with: carried in V1/V2 inputs, read at the pass's start for V3. */
+export interface PassIntegration {
+  environments: readonly string[];
+  statusPrefix: string;
+}
 
 /** What one pass over the file needs from its workflow. */
 export interface PassContext {
@@ -10,6 +17,15 @@ export interface PassContext {
   fileId: string;
   generation: number;
   progress: FileProgressV1;
+  integration: PassIntegration;
+  /** Look the content up in the integration's ledger (first passes of V3 inputs); recorded at commit. */
+  contentCheck?: ContentCheckV1;
+  /** What the download found: the content's hash, for the ledger. */
+  sha256?: string;
+  /** Set when the content was already ingested: the pass repeated that outcome and stored nothing. */
+  duplicateOf?: string;
+  /** The entries of a pass that rejected the whole file (nothing stored). */
+  rejectedEntries?: StatusEntry[];
   /** Hands entries to the status workflow; `passEnded` on the pass's last ones. */
   report(entries: StatusEntry[], passEnded: boolean): Promise<void>;
 }
@@ -19,9 +35,16 @@ export function entryContextOf(p: PassContext): EntryContext {
     fileName: p.input.object.key,
     originalCreationTime: p.input.originalCreationTime,
     generation: p.generation,
-    environments: p.input.integration.environments,
+    environments: p.integration.environments,
     warnings: [],
   };
+}
+
+/** The ledger record of a committed V3 pass: the content's hash and its outcome's groups. */
+export function contentRecordOf(p: PassContext, chunkEntries: readonly StatusEntry[]): ContentRecordV1 | undefined {
+  if (p.input.version !== 3 || p.sha256 === undefined || p.progress.configVersion === undefined) return undefined;
+  const entries = p.rejectedEntries ?? chunkEntries;
+  return { integrationId: p.input.integrationId, configVersion: p.progress.configVersion, sha256: p.sha256, groups: contentGroupsOf(entries) };
 }
 
 export function countRows(progress: FileProgressV1, entries: StatusEntry[]): void {

@@ -16,10 +16,19 @@ export async function workOnFile(
   worker: { [K in keyof WorkerActivities]: (...args: Parameters<WorkerActivities[K]>) => ReturnType<WorkerActivities[K]> },
   ctx: EntryContext,
   done: Map<number, ChunkResultV1>,
-): Promise<'stored' | 'rejected'> {
+): Promise<'stored' | 'rejected' | 'duplicate'> {
   const { progress, fileId } = p;
   progress.phase = 'downloading';
-  const download = await worker.downloadFile({ object: p.input.object, fileId, ctx });
+  const download = await worker.downloadFile({ object: p.input.object, fileId, ctx, ...(p.contentCheck ? { contentCheck: p.contentCheck } : {}) });
+  p.sha256 = download.sha256;
+  if (download.kind === 'duplicate') {
+    const first = download.firstObject;
+    p.duplicateOf = progress.duplicateOf = `s3://${first.bucket}/${first.key}@${first.version}`;
+    await p.report(download.entries, true);
+    countRows(progress, download.entries);
+    await worker.removeLocalFile({ fileId });
+    return 'duplicate';
+  }
   let analysis;
   if (download.kind === 'downloaded') {
     progress.phase = 'inspecting';
@@ -28,6 +37,7 @@ export async function workOnFile(
   }
   if (analysis?.kind !== 'ok') {
     const rejected = analysis?.entries ?? (download.kind === 'undecodable' ? download.entries : []);
+    p.rejectedEntries = rejected;
     await p.report(rejected, true);
     countRows(progress, rejected);
     await worker.removeLocalFile({ fileId });

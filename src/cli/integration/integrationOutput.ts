@@ -1,0 +1,60 @@
+import { notificationEndpointUrl } from '../../domain/integration/endpointUrl';
+import { inboundPolicies, type InboundPolicies } from '../../domain/integration/policies';
+import type { IntegrationState } from '../../messages';
+
+/** Everything the customer needs after a create or a change of bucket, folders or topic. */
+export interface IntegrationSetup {
+  integration: IntegrationState;
+  endpointUrl: string;
+  roleArn: string;
+  policies: InboundPolicies;
+}
+
+export function setupOf(state: IntegrationState, publicBaseUrl: string, roleArn: string): IntegrationSetup {
+  return { integration: state, endpointUrl: notificationEndpointUrl(publicBaseUrl, state.id), roleArn, policies: inboundPolicies(state.inbound, roleArn) };
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+const indent = (text: string) => text.replace(/^/gm, '  ');
+
+export function describeIntegration(s: IntegrationState): string {
+  const c = s.inbound;
+  return [
+    `id:               ${s.id}${s.deletedAt !== undefined ? `  (DELETED ${new Date(s.deletedAt).toISOString()})` : ''}`,
+    `kind:             ${s.kind}`,
+    `version:          ${s.configVersion} (updated ${new Date(s.updatedAt).toISOString()})`,
+    `bucket:           ${c.bucket} (${c.region})`,
+    `file prefix:      ${c.prefix || '(whole bucket)'}`,
+    `file suffixes:    ${c.suffixes.length ? c.suffixes.join(', ') : '(any)'}`,
+    `status folder:    ${c.statusPrefix}`,
+    `environments:     ${c.environments.join(', ')}`,
+    `SNS topic:        ${c.topicArn}`,
+  ].join('\n') + '\n';
+}
+
+/** The seed's steps with this integration's values filled in, in the order the customer does them. */
+export function describeSetup(setup: IntegrationSetup): string {
+  const { policies } = setup;
+  return [
+    `Notification endpoint URL (seed: "Update SNS topic subscriptions"; protocol HTTPS, raw message delivery OFF):`,
+    `  ${setup.endpointUrl}`,
+    `Role ARN: ${setup.roleArn}`,
+    '',
+    `1. SNS topic access policy: add this statement to the topic's access policy (do not replace the policy):`,
+    indent(json(policies.snsTopicStatement)),
+    '',
+    `2. Bucket policy (inbound): replace the bucket policy of ${setup.integration.inbound.bucket} with:`,
+    indent(json(policies.bucketPolicy)),
+    '',
+    `3. Only if the bucket uses SSE-KMS: make sure the key policy includes:`,
+    indent(json(policies.kmsKeyPolicy)),
+    '',
+  ].join('\n');
+}
+
+/** One line per integration for `integration list`. */
+export function listLine(s: IntegrationState): string {
+  const c = s.inbound;
+  const filter = `${c.prefix || '*'}/${c.suffixes.length ? `*{${c.suffixes.join(',')}}` : '*'}`;
+  return `${s.id.padEnd(24)} ${(s.deletedAt !== undefined ? 'deleted' : 'live').padEnd(8)} v${String(s.configVersion).padEnd(4)} s3://${c.bucket}/${filter}  status: ${c.statusPrefix}  envs: ${c.environments.join(',')}`;
+}

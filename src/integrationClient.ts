@@ -1,0 +1,74 @@
+import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { integrationWorkflowIdOf } from './domain/keys';
+import type { InboundConfigInput, InboundConfigPatch } from './domain/integration/inboundConfig';
+import type { integrationWorkflow } from './workflows/integrationWorkflow';
+import {
+  createIntegrationUpdate,
+  deleteIntegrationUpdate,
+  IntegrationRefusal,
+  IntegrationState,
+  integrationStateQuery,
+  updateIntegrationUpdate,
+} from './messages';
+
+/** The entity refused a change (invalid, conflicting, deleted, ...): nothing changed. */
+export class IntegrationRefusedError extends Error {
+  constructor(
+    readonly refusal: IntegrationRefusal | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'IntegrationRefusedError';
+  }
+}
+
+/** Turns an update's failure into the entity's refusal; other errors (Temporal unreachable) pass through. */
+async function refusalsAsErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      throw new IntegrationRefusedError(err.cause.type as IntegrationRefusal | undefined, err.cause.message);
+    }
+    if (err instanceof WorkflowNotFoundError) throw new IntegrationRefusedError(IntegrationRefusal.NOT_FOUND, `integration "${err.workflowId?.replace(/^integration\//, '')}" does not exist`);
+    throw err;
+  }
+}
+
+/**
+ * Creates the integration with update-with-start: the entity starts if it is not running, and
+ * the create update runs on it either way, so a repeated create is refused by the entity itself.
+ */
+export async function createIntegration(client: Client, taskQueue: string, id: string, inbound: InboundConfigInput, actor?: string): Promise<IntegrationState> {
+  const startWorkflowOperation = new WithStartWorkflowOperation<typeof integrationWorkflow>('integrationWorkflow', {
+    workflowId: integrationWorkflowIdOf(id),
+    taskQueue,
+    args: [{ version: 1, id }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    // A closed entity (terminated by hand) starts again; its create is checked against the published record.
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    memo: { integrationId: id },
+  });
+  return refusalsAsErrors(() => client.workflow.executeUpdateWithStart(createIntegrationUpdate, { args: [{ kind: 'inbound', inbound, actor }], startWorkflowOperation }));
+}
+
+export async function updateIntegration(client: Client, id: string, inbound: InboundConfigPatch, actor?: string, expectedConfigVersion?: number): Promise<IntegrationState> {
+  const handle = client.workflow.getHandle<typeof integrationWorkflow>(integrationWorkflowIdOf(id));
+  return refusalsAsErrors(() => handle.executeUpdate(updateIntegrationUpdate, { args: [{ inbound, actor, expectedConfigVersion }] }));
+}
+
+export async function deleteIntegration(client: Client, id: string, actor?: string): Promise<IntegrationState> {
+  const handle = client.workflow.getHandle<typeof integrationWorkflow>(integrationWorkflowIdOf(id));
+  return refusalsAsErrors(() => handle.executeUpdate(deleteIntegrationUpdate, { args: [{ actor }] }));
+}
+
+/** The entity's state, or null when no entity of that id runs (never created, or closed by hand). */
+export async function integrationState(client: Client, id: string): Promise<IntegrationState | null> {
+  try {
+    return await client.workflow.getHandle<typeof integrationWorkflow>(integrationWorkflowIdOf(id)).query(integrationStateQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,116 @@
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { IntegrationActivities } from '../activities/integrations/integrationActivities';
+import {
+  createIntegrationUpdate,
+  CreateIntegrationRequestV1,
+  deleteIntegrationUpdate,
+  IntegrationRefusal,
+  IntegrationState,
+  integrationStateQuery,
+  IntegrationWorkflowInputV1,
+  PublishIntegrationInputV1,
+  updateIntegrationUpdate,
+} from '../messages';
+
+/** Well under Temporal's suggestion (about 10k events), so a replay of the audit trail stays quick. */
+const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
+
+/**
+ * Bounded retries: a change whose record cannot be written fails its update (the operator sees
+ * it and tries again) instead of leaving the update hanging while S3 is down.
+ */
+const acts = proxyActivities<IntegrationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
+});
+
+const refuse = (refusal: IntegrationRefusal, problem: string) => ApplicationFailure.nonRetryable(problem, refusal);
+
+/**
+ * One integration, as a long-running entity: its history (while retained) is the audit log, and
+ * every change is also published to the warehouse bucket (current record and audit record).
+ * Changes are updates, handled one at a time; reads are the `state` query.
+ */
+export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Promise<void> {
+  const { id } = input;
+  let state: IntegrationState | null = input.state ?? null;
+
+  // Updates run one at a time: each reads the state, checks it with an activity, then publishes.
+  let tail: Promise<unknown> = Promise.resolve();
+  function serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = tail.then(fn);
+    tail = run.catch(() => undefined);
+    return run;
+  }
+
+  function requireLive(s: IntegrationState | null): IntegrationState {
+    if (!s) throw refuse(IntegrationRefusal.NOT_FOUND, `integration "${id}" does not exist`);
+    if (s.deletedAt !== undefined) throw refuse(IntegrationRefusal.DELETED, `integration "${id}" was deleted`);
+    return s;
+  }
+
+  const alreadyThere = (s: IntegrationState) =>
+    s.deletedAt !== undefined
+      ? refuse(IntegrationRefusal.DELETED, `integration "${id}" was deleted; a deleted id is never re-created`)
+      : refuse(IntegrationRefusal.EXISTS, `integration "${id}" already exists`);
+
+  async function commit(next: IntegrationState, change: PublishIntegrationInputV1['change'], actor?: string): Promise<IntegrationState> {
+    await acts.publishIntegration({ state: next, change, actor });
+    state = next;
+    log.info(`integration ${change}`, { configVersion: next.configVersion, actor });
+    return next;
+  }
+
+  setHandler(integrationStateQuery, () => state);
+
+  setHandler(
+    createIntegrationUpdate,
+    (req: CreateIntegrationRequestV1) =>
+      serially(async () => {
+        if (state) throw alreadyThere(state);
+        const checked = await acts.checkIntegrationChange({ id, inbound: req.inbound, creating: true });
+        if (!checked.ok) throw refuse(checked.refusal, checked.problem);
+        const now = Date.now();
+        return commit({ version: 1, id, kind: 'inbound', configVersion: 1, createdAt: now, updatedAt: now, inbound: checked.inbound }, 'created', req.actor);
+      }),
+    {
+      validator: (req) => {
+        if (state) throw alreadyThere(state);
+        if (req?.kind !== 'inbound') throw refuse(IntegrationRefusal.INVALID, 'only inbound integrations can be created yet');
+      },
+    },
+  );
+
+  setHandler(
+    updateIntegrationUpdate,
+    (req) =>
+      serially(async () => {
+        const current = requireLive(state);
+        if (req.expectedConfigVersion !== undefined && req.expectedConfigVersion !== current.configVersion) {
+          throw refuse(IntegrationRefusal.CHANGED, `integration "${id}" is at version ${current.configVersion}, not ${req.expectedConfigVersion}: read it again`);
+        }
+        const checked = await acts.checkIntegrationChange({ id, inbound: { ...current.inbound, ...req.inbound }, creating: false });
+        if (!checked.ok) throw refuse(checked.refusal, checked.problem);
+        return commit({ ...current, configVersion: current.configVersion + 1, updatedAt: Date.now(), inbound: checked.inbound }, 'updated', req.actor);
+      }),
+    { validator: (_req) => void requireLive(state) },
+  );
+
+  setHandler(
+    deleteIntegrationUpdate,
+    (req) =>
+      serially(async () => {
+        const current = requireLive(state);
+        const now = Date.now();
+        return commit({ ...current, configVersion: current.configVersion + 1, updatedAt: now, deletedAt: now }, 'deleted', req.actor);
+      }),
+    { validator: (_req) => void requireLive(state) },
+  );
+
+  // An entity never ends: a tombstone stays to answer for its id. It only starts a new run when
+  // its history grows, between changes.
+  const limit = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof integrationWorkflow>({ ...input, state: state ?? undefined });
+}

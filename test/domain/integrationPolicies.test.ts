@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { inboundBucketPolicy, inboundPolicies, kmsKeyPolicy, snsTopicAccessStatement } from '../../src/domain/integration/policies';
+
+/** The tests run from lib/test/domain, so the repository root is found, not assumed. */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
+    dir = up;
+  }
+  return dir;
+}
+
+const seed = readFileSync(path.join(repoRoot(), '..', 'shared', 'seed', '000_0f1183522a1672f9.txt'), 'utf8');
+
+/** The first fenced code block after a heading; the seed's fences vary (```json, ```JSON, indented). */
+function blockAfter(heading: string): string {
+  const lines = seed.split('\n');
+  const start = lines.findIndex((l) => l.trim() === heading);
+  assert.notEqual(start, -1, `heading ${heading} in the seed`);
+  const fence = /^\s*```\s*\w*\s*$/;
+  const open = lines.findIndex((l, i) => i > start && fence.test(l));
+  const close = lines.findIndex((l, i) => i > open && fence.test(l));
+  assert.ok(open > start && close > open, `a code block after ${heading}`);
+  return lines.slice(open + 1, close).join('\n');
+}
+
+const fill = (text: string, values: Record<string, string>) =>
+  Object.entries(values).reduce((t, [placeholder, value]) => t.split(placeholder).join(value), text);
+
+/** Equal values and the same key order as the seed, since customers compare the two by eye. */
+function assertSameAsSeed(actual: unknown, seedJson: string) {
+  assert.doesNotMatch(seedJson, /\{[A-Za-z-]+\}/, 'every placeholder filled');
+  const expected: unknown = JSON.parse(seedJson);
+  assert.deepStrictEqual(actual, expected);
+  assert.equal(JSON.stringify(actual), JSON.stringify(expected));
+}
+
+const roleArn = 'arn:aws:iam::999988887777:role/fme-s3';
+const topicArn = 'arn:aws:sns:us-east-1:123456789012:fme-events';
+const bucket = 'my_bucket';
+
+describe('integration policies', () => {
+  const bucketTemplate = blockAfter('### Update S3 bucket policy for Harness FME access (inbound)');
+  const snsTemplate = blockAfter('### Create an SNS topic');
+  const kmsTemplate = blockAfter('### SSE_KMS support');
+
+  it('the inbound bucket policy is the seed\'s with role, bucket, file and status folders filled in', () => {
+    const text = fill(bucketTemplate, { '{role-ARN}': roleArn, '{bucketName}': bucket, '{filePrefix}': 'events/in', '{statusPrefix}': 'my_statuses' });
+    assertSameAsSeed(inboundBucketPolicy({ roleArn, bucket, prefix: 'events/in', statusPrefix: 'my_statuses' }), text);
+  });
+
+  it('an empty file prefix grants the whole bucket as arn:aws:s3:::{bucket}/*, never {bucket}//*', () => {
+    const text = fill(bucketTemplate.replace('{bucketName}/{filePrefix}/*', '{bucketName}/*'), {
+      '{role-ARN}': roleArn,
+      '{bucketName}': bucket,
+      '{statusPrefix}': 'my_statuses',
+    });
+    const policy = inboundBucketPolicy({ roleArn, bucket, prefix: '', statusPrefix: 'my_statuses' });
+    assertSameAsSeed(policy, text);
+    assert.deepEqual(policy.Statement[0]!.Resource, [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`]);
+  });
+
+  it('the SNS statement is the seed\'s with the topic, the topic\'s account and the bucket ARN filled in', () => {
+    const text = fill(snsTemplate, { '{YourSNSTopicARN}': topicArn, '{YourAwsAccountID}': '123456789012', '{YourBucketArn}': `arn:aws:s3:::${bucket}` });
+    assertSameAsSeed(snsTopicAccessStatement({ topicArn, bucket }), text);
+    assertSameAsSeed(snsTopicAccessStatement({ topicArn, accountId: '123456789012', bucket }), text);
+  });
+
+  it('the KMS key policy is the seed\'s, both statements, with the customer\'s account and our role', () => {
+    const text = fill(kmsTemplate, { '{your-aws-account-id}': '123456789012', '{role-ARN-to-be-provided-to-you-by-FME}': roleArn });
+    assertSameAsSeed(kmsKeyPolicy({ accountId: '123456789012', roleArn }), text);
+  });
+
+  it('inboundPolicies fills all three from a configuration, the account taken from the topic ARN', () => {
+    const config = { bucket, prefix: 'events', statusPrefix: 'my_statuses', topicArn };
+    const all = inboundPolicies(config, roleArn);
+    assert.deepStrictEqual(all, {
+      bucketPolicy: inboundBucketPolicy({ roleArn, bucket, prefix: 'events', statusPrefix: 'my_statuses' }),
+      snsTopicStatement: snsTopicAccessStatement({ topicArn, accountId: '123456789012', bucket }),
+      kmsKeyPolicy: kmsKeyPolicy({ accountId: '123456789012', roleArn }),
+    });
+    assert.equal(all.kmsKeyPolicy.Statement[0]!.Principal.AWS, 'arn:aws:iam::123456789012:root');
+  });
+});
