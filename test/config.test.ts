@@ -36,6 +36,8 @@ describe('config', () => {
       SMALL_FILE_MAX_BYTES: 4 * 1024 ** 2,
       SMALL_FILE_CONCURRENCY: 8,
       LEASE_TIMEOUT: 20_000,
+      PUBLIC_BASE_URL: 'http://localhost:8080',
+      FME_ROLE_ARN: 'arn:aws:iam::000000000000:role/fme-s3-integration',
       LOG_LEVEL: 'INFO',
       DECOMPRESSED_MAX_BYTES: 64 * 1024 ** 3,
       DECOMPRESSION_MAX_RATIO: 1000,

@@ -126,7 +126,7 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     await handle.terminate('test done');
   });
 
-  it('survives S3 errors: storing retries until the warehouse bucket exists, then nothing is lost', async function () {
+  it('survives S3 errors: a pass retries until the warehouse bucket exists, then nothing is lost', async function () {
     const taskQueue = `s3err-${process.pid}`;
     const warehouse = `wh-late-${process.pid}-${Date.now().toString(36)}`; // not created yet: every PutObject fails
     workers.push(await startWorker(env, s3, { taskQueue, warehouseBucket: warehouse }));
@@ -145,7 +145,8 @@ describe('faults: a killed worker and S3 errors (dev server + moto)', function (
     });
     await new Promise((r) => setTimeout(r, 3_000));
     const stuck = await handle.query(progressQuery);
-    assert.equal(stuck.phase, 'validating', 'still retrying the store');
+    // The pass's first write to the warehouse is its generation marker, at the download.
+    assert.equal(stuck.phase, 'downloading', 'still retrying the generation marker');
     assert.equal((await readReports(s3, bucket, 'st-s3err')).length, 0, 'nothing reported before the rows are stored');
 
     await s3.send(new CreateBucketCommand({ Bucket: warehouse }));

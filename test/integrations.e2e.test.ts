@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { s3ClientPool } from '../src/s3/s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { INTEGRATION_NOT_FOUND_ENTRY_ID } from '../src/domain/integration/integrationEntries';
 import { rowsIn, StatusEntry } from '../src/domain/statusEntry';
@@ -30,6 +31,8 @@ describe('integrations as entities, managed from the CLI, against a running depl
   let warehouse: string;
   let fileBytes: Buffer;
   const taskQueue = `integrations-${process.pid}`;
+  /** Every region the workers asked a client for. */
+  const regionsAsked = new Set<string>();
   const id = `acme-${process.pid}`;
 
   before(async function () {
@@ -39,7 +42,9 @@ describe('integrations as entities, managed from the CLI, against a running depl
     s3 = s3For(moto);
     bucket = await newBucket(s3, 'int-in');
     warehouse = await newBucket(s3, 'int-wh');
-    worker = await startWorker(env, s3, { taskQueue, warehouseBucket: warehouse });
+    const pool = s3ClientPool({ AWS_REGION: 'us-east-1', S3_ENDPOINT: moto.endpoint, S3_FORCE_PATH_STYLE: true }, s3);
+    const s3ForRegion = (region?: string) => (region && regionsAsked.add(region), pool(region));
+    worker = await startWorker(env, s3, { taskQueue, warehouseBucket: warehouse, s3ForRegion });
     const dir = await mkdtemp(join(tmpdir(), 'fme-int-'));
     const db = await openDuckDb({ memoryLimit: '128MB', threads: 1, tempDirectory: dir });
     await writeParquet(db, join(dir, 'f.parquet'), eventsSql(ROWS));
@@ -152,6 +157,23 @@ describe('integrations as entities, managed from the CLI, against a running depl
     assert.deepEqual(await storedKeys(s3, warehouse), before);
   });
 
+  it("an integration in another region reads and reports through a client of that region", async () => {
+    const euBucket = `int-eu-${process.pid}-${Date.now().toString(36)}`;
+    const eu = s3ClientPool({ AWS_REGION: 'eu-west-1', S3_ENDPOINT: moto.endpoint, S3_FORCE_PATH_STYLE: true })();
+    await eu.send(new CreateBucketCommand({ Bucket: euBucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    await eu.send(new PutObjectCommand({ Bucket: euBucket, Key: 'in/eu.parquet', Body: fileBytes }));
+    const euId = `${id}-eu`;
+    const created = await cli(['integration', 'create', '--id', euId, '--bucket', euBucket, '--region', 'eu-west-1', '--topic-arn', 'arn:aws:sns:eu-west-1:123456789012:fme-events', '--status-prefix', 'st', '--prefix', 'in', '--environments', 'env-a,env-b']);
+    assert.equal(created.code, 0, created.stderr);
+    // The chunked path: the workflow reads the region from the integration and hands it to each activity.
+    assert.equal((await cli(['process', '--bucket', euBucket, '--key', 'in/eu.parquet', '--integration', euId], { SMALL_FILE_MAX_BYTES: '1' })).code, 0);
+    await waitFor('the report in the eu bucket', async () => {
+      const e = (await readReports(eu, euBucket, 'st')).flatMap((r) => r.doc['in/eu.parquet'] ?? []);
+      return rowsIn(e) === ROWS ? e : undefined;
+    });
+    assert.ok(regionsAsked.has('eu-west-1'), `regions asked: ${[...regionsAsked]}`);
+  });
+
   it("after delete, a file gets INTEGRATION_CONFIG_NOT_FOUND once in the tombstone's status folder; reprocess and re-create are refused", async () => {
     const deleted = await json<IntegrationState>(['integration', 'delete', '--id', id]);
     assert.ok(deleted.deletedAt);
@@ -159,8 +181,8 @@ describe('integrations as entities, managed from the CLI, against a running depl
     const again = await create(['--id', id, '--status-prefix', 'status', '--environments', 'env-a', '--prefix', 'in']);
     assert.equal(again.code, 2);
     assert.match(again.stderr, /was deleted; a deleted id is never re-created/);
-    assert.deepEqual((await json<IntegrationState[]>(['integration', 'list'])).map((s) => s.id), [`${id}-b`]);
-    assert.deepEqual((await json<IntegrationState[]>(['integration', 'list', '--all'])).map((s) => s.id), [id, `${id}-b`]);
+    assert.deepEqual((await json<IntegrationState[]>(['integration', 'list'])).map((s) => s.id), [`${id}-b`, `${id}-eu`]);
+    assert.deepEqual((await json<IntegrationState[]>(['integration', 'list', '--all'])).map((s) => s.id), [id, `${id}-b`, `${id}-eu`]);
 
     // One file on the small-file path, one on the chunked path: both report the tombstone's code once.
     const late = { small: 'in/late-small.parquet', chunked: 'in/late-chunked.parquet' };

@@ -18,7 +18,7 @@ import { unreadableEntry, unreadableFileEntry } from '../domain/entries';
 import { duplicateContentEntries } from '../domain/integration/integrationEntries';
 import { FileLedger } from './integrations/fileLedger';
 import { warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
-import { deleteKeys } from '../s3/s3';
+import { deleteKeys, S3ForRegion } from '../s3/s3';
 import { classifyObjectReadError } from './objectReadErrors';
 import {
   ChunkResultV1,
@@ -33,6 +33,8 @@ import {
 
 export interface FileActivityDeps {
   s3: S3Client;
+  /** Clients for customers' buckets in other regions (default: `s3` for every region). */
+  s3ForRegion?: S3ForRegion;
   /** Called when a file's work on this worker is over (admission frees its room). */
   onFileReleased?: (fileId: string) => void;
   db: DuckDBInstance;
@@ -101,7 +103,8 @@ export function createFileActivities(deps: FileActivityDeps) {
       try {
         let response;
         try {
-          response = await deps.s3.send(
+          const s3 = deps.s3ForRegion && input.region ? deps.s3ForRegion(input.region) : deps.s3;
+          response = await s3.send(
             new GetObjectCommand({
               Bucket: object.bucket,
               Key: object.key,

@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { ObjectVersion, warehouseManifestKey } from '../domain/keys';
-import { deleteKeys, isS3Error } from '../s3/s3';
+import { deleteKeys, isS3Error, S3ForRegion } from '../s3/s3';
 import { CommitGenerationInputV1, CommitGenerationResultV1 } from '../messages';
 import { createStatusActivities } from './statusActivities';
 import { FileLedger } from './integrations/fileLedger';
@@ -10,6 +10,8 @@ import { createIntegrationGoneActivities } from './integrations/integrationGoneA
 
 export interface SharedActivityDeps {
   s3: S3Client;
+  /** Clients for customers' buckets in other regions (default: `s3` for every region). */
+  s3ForRegion?: S3ForRegion;
   client: Client;
   taskQueue: string;
   /** This worker's own task queue, for activities that need the downloaded file. */
@@ -65,7 +67,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
 
     ...status,
     ...createIntegrationActivities({ s3: deps.s3, bucket: deps.warehouse.bucket }),
-    ...createIntegrationGoneActivities({ s3: deps.s3, warehouseBucket: deps.warehouse.bucket, reportEntries: status.reportEntries }),
+    ...createIntegrationGoneActivities({ s3: deps.s3, s3ForRegion: deps.s3ForRegion, warehouseBucket: deps.warehouse.bucket, reportEntries: status.reportEntries }),
   };
 }
 

@@ -8,6 +8,7 @@ import type { SharedActivities } from './sharedActivities';
 import type { IntegrationActivities } from './integrations/integrationActivities';
 import { createIntegrationGoneActivities } from './integrations/integrationGoneActivities';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3ForRegion } from '../s3/s3';
 
 export interface SmallFileDeps {
   local: FileActivities;
@@ -15,15 +16,17 @@ export interface SmallFileDeps {
   commitGeneration: SharedActivities['commitGeneration'];
   resolveIntegration: IntegrationActivities['resolveIntegration'];
   s3: S3Client;
+  s3ForRegion?: S3ForRegion;
   warehouseBucket: string;
   /** Wait before handing entries over again after the status workflow asked to back off. */
   backPressureWaitMs: number;
 }
 
 /** The whole pass's entries for the status workflow, as its last. */
-function reportOf(input: ProcessSmallFileInputV1, statusPrefix: string, entries: StatusEntry[]): ReportEntriesInputV1 {
+function reportOf(input: ProcessSmallFileInputV1, statusPrefix: string, entries: StatusEntry[], region?: string): ReportEntriesInputV1 {
   return {
     bucket: input.object.bucket,
+    ...(region ? { region } : {}),
     statusPrefix,
     flushDelayMs: input.flushDelayMs,
     passWaitMs: input.passWaitMs,
@@ -54,7 +57,7 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
     }
   }
 
-  const gone = createIntegrationGoneActivities({ s3: deps.s3, warehouseBucket: deps.warehouseBucket, reportEntries: handOver });
+  const gone = createIntegrationGoneActivities({ s3: deps.s3, s3ForRegion: deps.s3ForRegion, warehouseBucket: deps.warehouseBucket, reportEntries: handOver });
   const none = { rowsValid: 0, rowsInvalid: 0, fileRows: null, chunks: 0 };
 
   return {
@@ -62,16 +65,18 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
       const { object, fileId } = input;
       let { ctx, statusPrefix } = input;
       let contentCheck: ContentCheckV1 | undefined;
+      let region: string | undefined;
       let configVersion: number | undefined;
       if (input.integration) {
         // Read here rather than by the workflow: one round trip less for every small file.
         const { integrationId, reprocess, originalCreationTime } = input.integration;
         const resolved = await deps.resolveIntegration({ integrationId });
         configVersion = resolved.configVersion;
+        region = resolved.region;
         if (resolved.kind === 'deleted') {
           if (reprocess) Context.current().log.warn('reprocess refused: the integration was deleted', { integrationId });
           else {
-            const p = { ...resolved, object, fileId, originalCreationTime, objectBytes: input.objectBytes ?? 0, flushDelayMs: input.flushDelayMs, passWaitMs: input.passWaitMs };
+            const p = { ...resolved, region, object, fileId, originalCreationTime, objectBytes: input.objectBytes ?? 0, flushDelayMs: input.flushDelayMs, passWaitMs: input.passWaitMs };
             await gone.reportIntegrationGone(p);
           }
           return { outcome: 'integration-deleted', configVersion, ...none };
@@ -86,10 +91,10 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
       let chunks = 0;
       let sha256: string | undefined;
       try {
-        const download = await deps.local.downloadFile({ object, fileId, ctx, contentCheck });
+        const download = await deps.local.downloadFile({ object, fileId, ctx, contentCheck, region });
         sha256 = download.sha256;
         if (download.kind === 'duplicate') {
-          await handOver(reportOf(input, statusPrefix, download.entries));
+          await handOver(reportOf(input, statusPrefix, download.entries, region));
           const duplicateOf = `s3://${download.firstObject.bucket}/${download.firstObject.key}@${download.firstObject.version}`;
           return { outcome: 'duplicate', configVersion, duplicateOf, ...none };
         }
@@ -118,7 +123,7 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
       } finally {
         await deps.local.removeLocalFile({ fileId });
       }
-      await handOver(reportOf(input, statusPrefix, entries));
+      await handOver(reportOf(input, statusPrefix, entries, region));
       const content = input.integration && configVersion !== undefined && sha256
         ? { integrationId: input.integration.integrationId, configVersion, sha256, groups: contentGroupsOf(entries) }
         : undefined;

@@ -5,7 +5,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { statusWorkflowIdOf } from '../domain/keys';
 import { checkedStatusDocument } from '../domain/statusEntrySchema';
 import { toStatusDocument } from '../domain/statusEntry';
-import { isS3Error } from '../s3/s3';
+import { isS3Error, S3ForRegion } from '../s3/s3';
 import {
   BACKPRESSURE_ENTRIES,
   BACKPRESSURE_MEMO_KEY,
@@ -19,6 +19,8 @@ import {
 
 export interface StatusActivityDeps {
   s3: S3Client;
+  /** Clients for customers' buckets in other regions (default: `s3` for every region). */
+  s3ForRegion?: S3ForRegion;
   client: Client;
   taskQueue: string;
 }
@@ -70,6 +72,7 @@ export function createStatusActivities(deps: StatusActivityDeps) {
       const start: StatusWorkflowInputV1 = {
         version: 1,
         bucket: input.bucket,
+        ...(input.region ? { region: input.region } : {}),
         statusPrefix: input.statusPrefix,
         flushDelayMs: input.flushDelayMs,
         ...(input.passWaitMs !== undefined ? { passWaitMs: input.passWaitMs } : {}),
@@ -92,8 +95,9 @@ export function createStatusActivities(deps: StatusActivityDeps) {
     async writeStatusReport(input: WriteStatusReportInputV1): Promise<WriteStatusReportResultV1> {
       // The contract's shape, checked at the last step before the customer sees it.
       const body = JSON.stringify(checkedStatusDocument(input.document), null, 2);
+      const s3 = deps.s3ForRegion && input.region ? deps.s3ForRegion(input.region) : deps.s3;
       try {
-        await deps.s3.send(
+        await s3.send(
           new PutObjectCommand({
             Bucket: input.bucket,
             Key: input.key,
@@ -107,7 +111,7 @@ export function createStatusActivities(deps: StatusActivityDeps) {
       } catch (err) {
         if (!isS3Error(err, 'PreconditionFailed', '412')) throw err;
       }
-      const listed = await deps.s3.send(new ListObjectsV2Command({ Bucket: input.bucket, Prefix: input.key, MaxKeys: 1 }));
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: input.bucket, Prefix: input.key, MaxKeys: 1 }));
       const existing = listed.Contents?.find((o) => o.Key === input.key);
       // Gone again since the 412 (deleted by someone): the retry writes it.
       if (!existing) throw new Error(`report key ${input.key} was taken, then vanished; retrying`);

@@ -1,7 +1,7 @@
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { loadSettings, Settings } from '../config/settings';
-import { createS3Client } from '../s3/s3';
+import { createS3Client, s3ClientPool } from '../s3/s3';
 import { objectVersionOf, ObjectVersion } from '../domain/keys';
 import { IntegrationStore } from '../activities/integrations/integrationStore';
 import { FileLedger } from '../activities/integrations/fileLedger';
@@ -16,12 +16,13 @@ export interface Deployment {
   fileLedger: FileLedger;
   withClient<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   /** The object's version (versionId, else ETag), creation time and size, from a HEAD request. */
-  headObject(bucket: string, key: string, versionId?: string): Promise<{ object: ObjectVersion; createdAt: number; bytes: number }>;
+  headObject(bucket: string, key: string, versionId?: string, region?: string): Promise<{ object: ObjectVersion; createdAt: number; bytes: number }>;
 }
 
 export function deployment(env: NodeJS.ProcessEnv = process.env): Deployment {
   const settings = loadSettings(env);
   const s3 = createS3Client(settings);
+  const s3ForRegion = s3ClientPool(settings, s3);
   return {
     settings,
     s3,
@@ -35,8 +36,8 @@ export function deployment(env: NodeJS.ProcessEnv = process.env): Deployment {
         await connection.close();
       }
     },
-    async headObject(bucket, key, versionId) {
-      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+    async headObject(bucket, key, versionId, region) {
+      const head = await s3ForRegion(region).send(new HeadObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
       return {
         object: objectVersionOf(bucket, key, head.VersionId ?? versionId, head.ETag),
         createdAt: (head.LastModified ?? new Date()).getTime(),

@@ -43,7 +43,7 @@ function processCommand(ctx: CommandContext): Command {
           `s3://${o.bucket}/${o.key} is outside integration "${o.integration}" (bucket ${inbound.bucket}, prefix "${inbound.prefix}", suffixes ${inbound.suffixes.join(', ') || 'any'})`,
         );
       }
-      const { object, createdAt, bytes } = await d.headObject(o.bucket, o.key, o.versionId);
+      const { object, createdAt, bytes } = await d.headObject(o.bucket, o.key, o.versionId, inbound.region);
       const started = await d.withClient((client) =>
         startFileWorkflow(client, {
           object,

@@ -18,6 +18,8 @@ export interface DownloadFileInputV1 {
   fileId: string;
   ctx: EntryContext;
   contentCheck?: ContentCheckV1;
+  /** The bucket's region (V3 inputs, from the integration); the deployment's region when absent. */
+  region?: string;
 }
 
 /** `sha256`: of the object's bytes as stored (added with integrations). `duplicate`: the content was already ingested. */
@@ -81,6 +83,8 @@ export interface CommitGenerationResultV1 {
 
 export interface ReportEntriesInputV1 {
   bucket: string;
+  /** The bucket's region, for the status workflow's report writes (V3 inputs). */
+  region?: string;
   statusPrefix: string;
   flushDelayMs: number;
   entries: FileStatusEntry[];
@@ -92,6 +96,8 @@ export interface ReportEntriesInputV1 {
 
 export interface WriteStatusReportInputV1 {
   bucket: string;
+  /** The bucket's region; the deployment's when absent. */
+  region?: string;
   key: string;
   document: StatusDocument;
 }
@@ -156,6 +162,7 @@ export interface ProcessSmallFileResultV1 {
 
 export interface ReportIntegrationGoneInputV1 {
   object: ObjectVersion;
+  region?: string;
   /** The object's size, to find its footer with ranged GETs (0 when unknown: the row count is then 0). */
   objectBytes: number;
   fileId: string;

@@ -6,6 +6,8 @@ import type { FileStatusEntry } from '../domain/statusEntry';
 export interface StatusWorkflowInputV1 {
   version: 1;
   bucket: string;
+  /** The bucket's region for report writes (added with integrations; the deployment's when absent). */
+  region?: string;
   statusPrefix: string;
   /** Ready entries go out this long after they are ready (at once when every pending pass has ended). */
   flushDelayMs: number;

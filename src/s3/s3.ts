@@ -16,6 +16,24 @@ export function createS3Client(settings: Pick<Settings, 'AWS_REGION' | 'S3_ENDPO
   });
 }
 
+/** An S3 client for a customer's bucket in `region` (the deployment's own region when absent). */
+export type S3ForRegion = (region?: string) => S3Client;
+
+/**
+ * One client per region, made on first use: each integration's bucket is addressed in its own
+ * region, so S3 never answers 301 for a correctly configured integration. Clients of one
+ * deployment share its endpoint and addressing (one moto or MinIO serves every region).
+ */
+export function s3ClientPool(settings: Pick<Settings, 'AWS_REGION' | 'S3_ENDPOINT' | 'S3_FORCE_PATH_STYLE'>, home?: S3Client): S3ForRegion {
+  const clients = new Map<string, S3Client>();
+  if (home) clients.set(settings.AWS_REGION, home);
+  return (region = settings.AWS_REGION) => {
+    let client = clients.get(region);
+    if (!client) clients.set(region, (client = createS3Client({ ...settings, AWS_REGION: region })));
+    return client;
+  };
+}
+
 export function isS3Error(err: unknown, ...names: string[]): boolean {
   if (!(err instanceof Error)) return false;
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

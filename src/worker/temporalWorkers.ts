@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import { processDirName } from './scratchDirs';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3ForRegion } from '../s3/s3';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { DuckDBInstance } from '../parquet/duckdb';
@@ -28,6 +29,8 @@ export interface IntegrationWorkerDeps {
   namespace: string;
   client: Client;
   s3: S3Client;
+  /** Clients for customers' buckets by region (default: `s3` for every region). */
+  s3ForRegion?: S3ForRegion;
   db: DuckDBInstance;
   taskQueue: string;
   workDir: string;
@@ -61,10 +64,11 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
   const workDir = join(deps.workDir, dirName);
   await mkdir(workDir, { recursive: true });
 
-  const shared = createSharedActivities({ s3: deps.s3, client: deps.client, taskQueue: deps.taskQueue, workerTaskQueue, warehouse: deps.warehouse });
+  const shared = createSharedActivities({ s3: deps.s3, s3ForRegion: deps.s3ForRegion, client: deps.client, taskQueue: deps.taskQueue, workerTaskQueue, warehouse: deps.warehouse });
   const ledger = new CapacityLedger({ ...deps.admission, unadoptedTtlMs: UNADOPTED_TTL_MS });
   const local = createFileActivities({
     s3: deps.s3,
+    s3ForRegion: deps.s3ForRegion,
     db: deps.db,
     workDir,
     warehouse: deps.warehouse,
@@ -78,6 +82,7 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
     commitGeneration: shared.commitGeneration,
     resolveIntegration: shared.resolveIntegration,
     s3: deps.s3,
+    s3ForRegion: deps.s3ForRegion,
     warehouseBucket: deps.warehouse.bucket,
     backPressureWaitMs: 1_000,
   });

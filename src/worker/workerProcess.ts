@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
-import { createS3Client } from '../s3/s3';
+import { createS3Client, s3ClientPool } from '../s3/s3';
 import { DuckDBInstance, openDuckDb } from '../parquet/duckdb';
 import { createIntegrationWorkers } from './temporalWorkers';
 import { processDirName, sweepDeadProcessDirs } from './scratchDirs';
@@ -41,6 +41,7 @@ export async function createWorkerProcess(settings: Settings): Promise<WorkerPro
     namespace: settings.TEMPORAL_NAMESPACE,
     client,
     s3,
+    s3ForRegion: s3ClientPool(settings, s3),
     db,
     taskQueue: settings.TASK_QUEUE,
     workDir: settings.WORK_DIR,

@@ -62,6 +62,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
     await quick.reportEntries({
       bucket: input.object.bucket,
       statusPrefix: integration.statusPrefix,
+      ...(integration.region ? { region: integration.region } : {}),
       flushDelayMs: tuning.statusFlushDelayMs,
       entries: entries.map((entry) => ({ fileName: input.object.key, entry })),
       passWaitMs: tuning.statusPassWaitMs,
@@ -79,8 +80,8 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
     if (input.version === 3) {
       const resolved = await quick.resolveIntegration({ integrationId: input.integrationId });
       progress.configVersion = resolved.configVersion;
-      if (resolved.kind === 'deleted') return integrationDeleted(resolved.statusPrefix);
-      p.integration = integration = { environments: resolved.environments, statusPrefix: resolved.statusPrefix };
+      if (resolved.kind === 'deleted') return integrationDeleted(resolved.statusPrefix, resolved.region);
+      p.integration = integration = { environments: resolved.environments, statusPrefix: resolved.statusPrefix, region: resolved.region };
       // A reprocess ingests the content again whatever the ledger says: that is what it is for.
       if (generation === 0) p.contentCheck = { integrationId: input.integrationId, configVersion: resolved.configVersion };
     }
@@ -100,7 +101,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
   }
 
   /** A first pass reports INTEGRATION_CONFIG_NOT_FOUND once; a reprocess of a deleted integration's file is refused. */
-  async function integrationDeleted(statusPrefix: string): Promise<PassOutcome> {
+  async function integrationDeleted(statusPrefix: string, region: string): Promise<PassOutcome> {
     progress.integrationDeleted = true;
     if (input.version !== 3) return 'integration-deleted';
     if (generation > 0) {
@@ -109,6 +110,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
     }
     await quick.reportIntegrationGone({
       object: input.object,
+      region,
       objectBytes: input.objectBytes,
       fileId,
       originalCreationTime: input.originalCreationTime,

@@ -102,7 +102,7 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
     for (;;) {
       lastReportMs = nextReportTime(lastReportMs, Date.now());
       lastReportKey = reportKeyOf(input.statusPrefix, new Date(lastReportMs));
-      const { outcome } = await activities.writeStatusReport({ bucket: input.bucket, key: lastReportKey, document });
+      const { outcome } = await activities.writeStatusReport({ bucket: input.bucket, ...(input.region ? { region: input.region } : {}), key: lastReportKey, document });
       if (outcome !== 'taken') break;
       keysSkipped++;
       log.warn('report key holds other content (or its ETag cannot be compared); writing the report to the next key', { key: lastReportKey });

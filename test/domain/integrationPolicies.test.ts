@@ -85,4 +85,11 @@ describe('integration policies', () => {
     });
     assert.equal(all.kmsKeyPolicy.Statement[0]!.Principal.AWS, 'arn:aws:iam::123456789012:root');
   });
+
+  it('a topic in another partition (aws-cn) gives ARNs in that partition', () => {
+    const all = inboundPolicies({ bucket, prefix: '', statusPrefix: 'st', topicArn: 'arn:aws-cn:sns:cn-north-1:123456789012:t' }, roleArn);
+    assert.deepStrictEqual(all.bucketPolicy.Statement[0]!.Resource, [`arn:aws-cn:s3:::${bucket}`, `arn:aws-cn:s3:::${bucket}/*`]);
+    assert.equal(all.snsTopicStatement.Condition.ArnLike['aws:SourceArn'], `arn:aws-cn:s3:::${bucket}`);
+    assert.equal(all.kmsKeyPolicy.Statement[0]!.Principal.AWS, 'arn:aws-cn:iam::123456789012:root');
+  });
 });

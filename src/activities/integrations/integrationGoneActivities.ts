@@ -4,11 +4,12 @@ import { integrationNotFoundEntry } from '../../domain/integration/integrationEn
 import type { ObjectVersion } from '../../domain/keys';
 import { integrationNotFoundMarkerKey } from '../../domain/ledgerKeys';
 import { footerRowCount } from '../../parquet/footerRowCount';
-import { isS3Error } from '../../s3/s3';
+import { isS3Error, S3ForRegion } from '../../s3/s3';
 import type { ReportEntriesInputV1, ReportIntegrationGoneInputV1, ReportIntegrationGoneResultV1 } from '../../messages';
 
 export interface IntegrationGoneDeps {
   s3: S3Client;
+  s3ForRegion?: S3ForRegion;
   warehouseBucket: string;
   /** Hands the entry to the status workflow (the small-file path passes its back-pressure-aware one). */
   reportEntries(input: ReportEntriesInputV1): Promise<void>;
@@ -36,10 +37,11 @@ export function createIntegrationGoneActivities(deps: IntegrationGoneDeps) {
     }
   }
 
-  async function footerRows(object: ObjectVersion, size: number): Promise<number | null> {
+  async function footerRows(object: ObjectVersion, size: number, region?: string): Promise<number | null> {
+    const s3 = deps.s3ForRegion && region ? deps.s3ForRegion(region) : deps.s3;
     try {
       return await footerRowCount(async (start, end) => {
-        const res = await deps.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ...versionOf(object), Range: `bytes=${start}-${end}` }));
+        const res = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ...versionOf(object), Range: `bytes=${start}-${end}` }));
         return Buffer.from(await res.Body!.transformToByteArray());
       }, size);
     } catch (err) {
@@ -53,10 +55,11 @@ export function createIntegrationGoneActivities(deps: IntegrationGoneDeps) {
     async reportIntegrationGone(input: ReportIntegrationGoneInputV1): Promise<ReportIntegrationGoneResultV1> {
       const markerKey = integrationNotFoundMarkerKey(input.fileId);
       if (await markerExists(markerKey)) return { reported: false };
-      const rows = await footerRows(input.object, input.objectBytes);
+      const rows = await footerRows(input.object, input.objectBytes, input.region);
       const entry = integrationNotFoundEntry(input.originalCreationTime, input.integrationId, rows);
       await deps.reportEntries({
         bucket: input.object.bucket,
+        ...(input.region ? { region: input.region } : {}),
         statusPrefix: input.statusPrefix,
         flushDelayMs: input.flushDelayMs,
         passWaitMs: input.passWaitMs,

@@ -50,16 +50,19 @@ export interface InboundPolicies {
   kmsKeyPolicy: KmsKeyPolicy;
 }
 
-const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
+/** The ARN partition (`aws`, `aws-cn`, `aws-us-gov`): the seed shows `aws`, the customer's topic ARN says which. */
+export const partitionOfArn = (arn: string) => arn.split(':')[1] || 'aws';
+
+const bucketArn = (bucket: string, partition = 'aws') => `arn:${partition}:s3:::${bucket}`;
 
 /** Objects under a folder; the bucket root has no folder, and `{bucket}//*` would match nothing. */
-const objectsArn = (bucket: string, folder: string) => {
+const objectsArn = (bucket: string, folder: string, partition?: string) => {
   const f = normalizePrefix(folder);
-  return `${bucketArn(bucket)}/${f ? f + '/' : ''}*`;
+  return `${bucketArn(bucket, partition)}/${f ? f + '/' : ''}*`;
 };
 
 /** Read the files, write the reports (with the ACL grant that `bucket-owner-full-control` needs). */
-export function inboundBucketPolicy(p: { roleArn: string; bucket: string; prefix: string; statusPrefix: string }): BucketPolicy {
+export function inboundBucketPolicy(p: { roleArn: string; bucket: string; prefix: string; statusPrefix: string; partition?: string }): BucketPolicy {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -67,13 +70,13 @@ export function inboundBucketPolicy(p: { roleArn: string; bucket: string; prefix
         Effect: 'Allow',
         Principal: { AWS: p.roleArn },
         Action: ['s3:Get*', 's3:List*'],
-        Resource: [bucketArn(p.bucket), objectsArn(p.bucket, p.prefix)],
+        Resource: [bucketArn(p.bucket, p.partition), objectsArn(p.bucket, p.prefix, p.partition)],
       },
       {
         Effect: 'Allow',
         Principal: { AWS: p.roleArn },
         Action: ['s3:PutObject', 's3:PutObjectAcl'],
-        Resource: [objectsArn(p.bucket, p.statusPrefix)],
+        Resource: [objectsArn(p.bucket, p.statusPrefix, p.partition)],
       },
     ],
   };
@@ -93,13 +96,13 @@ export function snsTopicAccessStatement(p: { topicArn: string; accountId?: strin
     Resource: p.topicArn,
     Condition: {
       StringEquals: { 'aws:SourceAccount': p.accountId ?? accountOfTopicArn(p.topicArn) },
-      ArnLike: { 'aws:SourceArn': bucketArn(p.bucket) },
+      ArnLike: { 'aws:SourceArn': bucketArn(p.bucket, partitionOfArn(p.topicArn)) },
     },
   };
 }
 
 /** Only for SSE-KMS buckets: the customer's account keeps the key, our role may use it. */
-export function kmsKeyPolicy(p: { accountId: string; roleArn: string }): KmsKeyPolicy {
+export function kmsKeyPolicy(p: { accountId: string; roleArn: string; partition?: string }): KmsKeyPolicy {
   return {
     Version: '2012-10-17',
     Id: 'cross-account-policy',
@@ -107,7 +110,7 @@ export function kmsKeyPolicy(p: { accountId: string; roleArn: string }): KmsKeyP
       {
         Sid: 'KMSOwner',
         Effect: 'Allow',
-        Principal: { AWS: `arn:aws:iam::${p.accountId}:root` },
+        Principal: { AWS: `arn:${p.partition ?? 'aws'}:iam::${p.accountId}:root` },
         Action: 'kms:*',
         Resource: '*',
       },
@@ -127,9 +130,10 @@ export function inboundPolicies(
   roleArn: string,
 ): InboundPolicies {
   const accountId = accountOfTopicArn(config.topicArn);
+  const partition = partitionOfArn(config.topicArn);
   return {
-    bucketPolicy: inboundBucketPolicy({ roleArn, bucket: config.bucket, prefix: config.prefix, statusPrefix: config.statusPrefix }),
+    bucketPolicy: inboundBucketPolicy({ roleArn, bucket: config.bucket, prefix: config.prefix, statusPrefix: config.statusPrefix, partition }),
     snsTopicStatement: snsTopicAccessStatement({ topicArn: config.topicArn, accountId, bucket: config.bucket }),
-    kmsKeyPolicy: kmsKeyPolicy({ accountId, roleArn }),
+    kmsKeyPolicy: kmsKeyPolicy({ accountId, roleArn, partition }),
   };
 }

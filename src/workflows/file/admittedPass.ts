@@ -4,7 +4,7 @@ import { admission, lease, onAdmittedWorker, shared } from './activityProxies';
 import { contentRecordOf, entryContextOf, isWorkerLost, PassContext } from './passContext';
 import { workOnFile } from './workOnFile';
 
-const objectBytesOf = (p: PassContext) => (p.input.version === 2 ? p.input.objectBytes : 0);
+const objectBytesOf = (p: PassContext) => (p.input.version === 1 ? 0 : p.input.objectBytes);
 
 /**
  * A pass with admission: a worker with room claims the file (files wait for room without

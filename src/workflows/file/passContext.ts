@@ -8,6 +8,8 @@ import { ContentCheckV1, ContentRecordV1, FailureType, FileProgressV1, FileWorkf
 export interface PassIntegration {
   environments: readonly string[];
   statusPrefix: string;
+  /** The bucket's region (V3); the deployment's when absent. */
+  region?: string;
 }
 
 /** What one pass over the file needs from its workflow. */

@@ -19,7 +19,13 @@ export async function workOnFile(
 ): Promise<'stored' | 'rejected' | 'duplicate'> {
   const { progress, fileId } = p;
   progress.phase = 'downloading';
-  const download = await worker.downloadFile({ object: p.input.object, fileId, ctx, ...(p.contentCheck ? { contentCheck: p.contentCheck } : {}) });
+  const download = await worker.downloadFile({
+    object: p.input.object,
+    fileId,
+    ctx,
+    ...(p.contentCheck ? { contentCheck: p.contentCheck } : {}),
+    ...(p.integration.region ? { region: p.integration.region } : {}),
+  });
   p.sha256 = download.sha256;
   if (download.kind === 'duplicate') {
     const first = download.firstObject;
