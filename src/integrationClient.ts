@@ -1,5 +1,5 @@
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { integrationWorkflowIdOf } from './domain/keys';
 import type { InboundConfigInput, InboundConfigPatch } from './domain/integration/inboundConfig';
 import type { integrationWorkflow } from './workflows/integrationWorkflow';
@@ -30,6 +30,11 @@ async function refusalsAsErrors<T>(run: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       throw new IntegrationRefusedError(err.cause.type as IntegrationRefusal | undefined, err.cause.message);
+    }
+    // A fault, not a refusal: the check or the publish kept failing (S3 unreachable).
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ActivityFailure) {
+      const why = err.cause.cause?.message ?? err.cause.message;
+      throw new Error(`the change could not be checked or recorded in the warehouse bucket (${why}); nothing changed: try again`);
     }
     if (err instanceof WorkflowNotFoundError) throw new IntegrationRefusedError(IntegrationRefusal.NOT_FOUND, `integration "${err.workflowId?.replace(/^integration\//, '')}" does not exist`);
     throw err;

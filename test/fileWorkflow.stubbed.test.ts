@@ -39,6 +39,13 @@ function validEntry(chunk: number, generation = 0): StatusEntry {
   return { originalCreationTime: 1, entryId: generation * 2 ** 20 + chunk * 16, valid: true, numberOfRows: 100, errors: [], errorsDetails: [], warnings: [] };
 }
 
+/** An activity these inputs never call: a stray call fails at once, without retries. */
+function unused(name: string) {
+  return async (): Promise<never> => {
+    throw ApplicationFailure.nonRetryable(`${name} is not used by V1/V2 inputs`, 'UnexpectedActivity');
+  };
+}
+
 /** What the fake activities were asked to do, and how they should misbehave. */
 class Script {
   claims = 0;
@@ -98,6 +105,12 @@ describe('file and status workflows with stubbed activities (time-skipping)', fu
         script.written.push(input.key);
         return { outcome: 'written' };
       },
+      // Integration activities: V1/V2 inputs carry their integration, so none of these runs here
+      // (test/fileWorkflow.integrations.stubbed.test.ts covers V3 inputs).
+      reportIntegrationGone: unused('reportIntegrationGone'),
+      checkIntegrationChange: unused('checkIntegrationChange'),
+      publishIntegration: unused('publishIntegration'),
+      resolveIntegration: unused('resolveIntegration'),
     };
     const admission: AdmissionActivities = {
       async claimFile() {

@@ -23,7 +23,7 @@ describe('replay of recorded workflow histories', function () {
         return { workflowId: f.replace(/\.json$/, ''), history };
       }),
     );
-    assert.ok(types.has('fileWorkflow') && types.has('statusWorkflow'), `both workflow types recorded, got ${[...types]}`);
+    for (const type of ['fileWorkflow', 'statusWorkflow', 'integrationWorkflow']) assert.ok(types.has(type), `${type} recorded, got ${[...types]}`);
     const results = Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories);
     const failures: string[] = [];
     for await (const r of results) if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);

@@ -96,7 +96,8 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
         if (download.kind === 'duplicate') {
           await handOver(reportOf(input, statusPrefix, download.entries, region));
           const duplicateOf = `s3://${download.firstObject.bucket}/${download.firstObject.key}@${download.firstObject.version}`;
-          return { outcome: 'duplicate', configVersion, duplicateOf, ...none };
+          const rows = (valid: boolean) => download.entries.filter((e) => e.valid === valid).reduce((n, e) => n + e.numberOfRows, 0);
+          return { outcome: 'duplicate', configVersion, duplicateOf, ...none, rowsValid: rows(true), rowsInvalid: rows(false) };
         }
         if (download.kind === 'undecodable') {
           entries.push(...download.entries);

@@ -73,7 +73,7 @@ export interface CommitGenerationInputV1 {
   object: ObjectVersion;
   generation: number;
   keys: string[];
-  /** Record the content in the ledger (first passes of V3 inputs). */
+  /** Record the content in the ledger (every pass of a V3 input; only first passes look it up). */
   content?: ContentRecordV1;
 }
 

@@ -34,6 +34,7 @@ const refuse = (refusal: IntegrationRefusal, problem: string) => ApplicationFail
 export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Promise<void> {
   const { id } = input;
   let state: IntegrationState | null = input.state ?? null;
+  let createRefused = false;
 
   // Updates run one at a time: each reads the state, checks it with an activity, then publishes.
   let tail: Promise<unknown> = Promise.resolve();
@@ -69,7 +70,10 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
       serially(async () => {
         if (state) throw alreadyThere(state);
         const checked = await acts.checkIntegrationChange({ id, inbound: req.inbound, creating: true });
-        if (!checked.ok) throw refuse(checked.refusal, checked.problem);
+        if (!checked.ok) {
+          createRefused = true;
+          throw refuse(checked.refusal, checked.problem);
+        }
         const now = Date.now();
         return commit({ version: 1, id, kind: 'inbound', configVersion: 1, createdAt: now, updatedAt: now, inbound: checked.inbound }, 'created', req.actor);
       }),
@@ -109,8 +113,12 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
 
   // An entity never ends: a tombstone stays to answer for its id. It only starts a new run when
   // its history grows, between changes.
+  // A refused first create leaves nothing to keep: the entity ends, and a corrected create
+  // starts a fresh one (the client allows reusing the id of a closed entity).
   const limit = input.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
+  const nothingCreated = () => state === null && createRefused && allHandlersFinished();
+  await condition(() => nothingCreated() || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= limit);
   await condition(allHandlersFinished);
+  if (state === null && createRefused) return;
   await continueAsNew<typeof integrationWorkflow>({ ...input, state: state ?? undefined });
 }

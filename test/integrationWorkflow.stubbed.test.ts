@@ -1,0 +1,303 @@
+import assert from 'node:assert/strict';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { IntegrationActivities } from '../src/activities/integrations/integrationActivities';
+import { conflictsOf } from '../src/domain/integration/conflicts';
+import { describeIssues, InboundConfigInput, inboundConfigSchema } from '../src/domain/integration/inboundConfig';
+import { integrationWorkflowIdOf } from '../src/domain/keys';
+import { createIntegration, deleteIntegration, IntegrationRefusedError, integrationState, updateIntegration } from '../src/integrationClient';
+import { IntegrationRefusal, IntegrationState, integrationStateQuery, IntegrationWorkflowInputV1, PublishIntegrationInputV1 } from '../src/messages';
+import type { integrationWorkflow } from '../src/workflows/integrationWorkflow';
+import { waitFor } from './support/harness';
+import { maybeRecordHistory } from './support/histories';
+import { timeSkippingTemporal, workflowBundle } from './support/temporal';
+
+/** The entity's activities over an in-memory warehouse: what was published, and how to misbehave. */
+class Store {
+  /** The current record of every integration, as publishIntegration left it. */
+  current = new Map<string, IntegrationState>();
+  /** Every publish that succeeded, in order. */
+  published: PublishIntegrationInputV1[] = [];
+  /** checkIntegrationChange and publishIntegration calls, in order (`check <id>`, `publish <id> v<n>`). */
+  calls: string[] = [];
+  /** publishIntegration fails (retryably) this many times. */
+  publishFailures = 0;
+  publishAttempts = 0;
+  /** checkIntegrationChange takes this long: room for a concurrent change to interleave, were it not serialized. */
+  checkMs = 0;
+}
+
+/** The real checks (schema, existing records, conflicts) over the in-memory records. */
+function stubbedActivities(store: () => Store): IntegrationActivities {
+  return {
+    async checkIntegrationChange(input) {
+      const s = store();
+      s.calls.push(`check ${input.id}`);
+      if (s.checkMs > 0) await Context.current().sleep(s.checkMs);
+      const parsed = inboundConfigSchema.safeParse(input.inbound);
+      if (!parsed.success) return { ok: false, refusal: IntegrationRefusal.INVALID, problem: describeIssues(parsed.error) };
+      const existing = s.current.get(input.id);
+      if (input.creating && existing) {
+        return existing.deletedAt !== undefined
+          ? { ok: false, refusal: IntegrationRefusal.DELETED, problem: `integration "${input.id}" was deleted` }
+          : { ok: false, refusal: IntegrationRefusal.EXISTS, problem: `integration "${input.id}" already exists` };
+      }
+      const others = [...s.current.values()].map((o) => ({ id: o.id, config: o.inbound, deleted: o.deletedAt !== undefined, deletedAt: o.deletedAt }));
+      const conflicts = conflictsOf({ id: input.id, config: parsed.data }, others);
+      if (conflicts.length > 0) return { ok: false, refusal: IntegrationRefusal.CONFLICT, problem: conflicts.join('; ') };
+      return { ok: true, inbound: parsed.data };
+    },
+    async publishIntegration(input) {
+      const s = store();
+      s.publishAttempts++;
+      if (s.publishFailures > 0) {
+        s.publishFailures--;
+        throw ApplicationFailure.retryable('the warehouse bucket is unreachable', 'S3Down');
+      }
+      s.calls.push(`publish ${input.state.id} v${input.state.configVersion}`);
+      s.current.set(input.state.id, input.state);
+      s.published.push(input);
+    },
+    async resolveIntegration() {
+      throw ApplicationFailure.nonRetryable('file passes are not tested here', 'UnexpectedActivity');
+    },
+  };
+}
+
+function configFor(bucket: string, extra: Partial<InboundConfigInput> = {}): InboundConfigInput {
+  return {
+    environments: ['env-a'],
+    bucket,
+    region: 'us-east-1',
+    prefix: 'in',
+    suffixes: ['.parquet'],
+    topicArn: 'arn:aws:sns:us-east-1:123456789012:fme-events',
+    statusPrefix: 'status',
+    ...extra,
+  };
+}
+
+/** For assert.rejects: the entity refused the change for this reason. */
+const refusedWith = (refusal: IntegrationRefusal) => (err: unknown) => {
+  assert.ok(err instanceof IntegrationRefusedError, `expected a refusal, got ${String(err)}`);
+  assert.equal(err.refusal, refusal, err.message);
+  return true;
+};
+
+/**
+ * The integration entity against stubbed activities on the time-skipping server: creation by
+ * update-with-start, every refusal, serial changes, continue-as-new and a publish that fails.
+ */
+describe('integration entity workflow with stubbed activities (time-skipping)', function () {
+  let env: TestWorkflowEnvironment;
+  let store: Store;
+  let worker: Worker;
+  let running: Promise<void>;
+  const taskQueue = `integrations-${process.pid}`;
+  let seq = 0;
+  /** A fresh id (and bucket) per test, so no test's records conflict with another's. */
+  const fresh = () => {
+    const n = seq++;
+    return { id: `it-${process.pid}-${n}`, bucket: `bucket-${process.pid}-${n}` };
+  };
+
+  before(async function () {
+    env = await timeSkippingTemporal();
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: stubbedActivities(() => store) });
+    running = worker.run();
+  });
+
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  beforeEach(() => {
+    store = new Store();
+  });
+
+  it('create (update-with-start) starts the entity, returns configuration version 1 and publishes "created"', async () => {
+    const { id, bucket } = fresh();
+    const state = await createIntegration(env.client, taskQueue, id, configFor(bucket, { environments: ['env-a', 'env-a', 'env-b'] }), 'alice');
+    assert.equal(state.configVersion, 1);
+    assert.equal(state.id, id);
+    assert.equal(state.deletedAt, undefined);
+    assert.equal(state.createdAt, state.updatedAt);
+    assert.deepEqual(state.inbound.environments, ['env-a', 'env-b'], 'the configuration as the schema left it');
+    assert.deepEqual(
+      store.published.map((p) => [p.change, p.state.configVersion, p.actor]),
+      [['created', 1, 'alice']],
+    );
+    assert.deepEqual(store.current.get(id), state);
+    assert.deepEqual(await integrationState(env.client, id), state, 'the state query answers the same');
+  });
+
+  it('a second create of the same id is refused (IntegrationExists) and publishes nothing', async () => {
+    const { id, bucket } = fresh();
+    const first = await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    await assert.rejects(createIntegration(env.client, taskQueue, id, configFor(bucket, { environments: ['other'] })), refusedWith(IntegrationRefusal.EXISTS));
+    assert.equal(store.published.length, 1);
+    assert.deepEqual(await integrationState(env.client, id), first);
+  });
+
+  it('an invalid configuration is refused (IntegrationConfigInvalid), names the field, publishes nothing, and the empty entity ends', async () => {
+    const { id, bucket } = fresh();
+    await assert.rejects(createIntegration(env.client, taskQueue, id, configFor(bucket, { region: 'Mars' })), (err: unknown) => {
+      refusedWith(IntegrationRefusal.INVALID)(err);
+      assert.match((err as Error).message, /region/);
+      return true;
+    });
+    assert.deepEqual(store.published, []);
+    const handle = env.client.workflow.getHandle(integrationWorkflowIdOf(id));
+    await waitFor('the empty entity to end', async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined));
+    const created = await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    assert.equal(created.configVersion, 1, 'the refused create did not take the id: a corrected create starts a fresh entity');
+    assert.equal((await handle.describe()).status.name, 'RUNNING');
+  });
+
+  it('a configuration whose filters overlap another integration is refused (IntegrationConflict)', async () => {
+    const a = fresh();
+    const b = fresh();
+    await createIntegration(env.client, taskQueue, a.id, configFor(a.bucket));
+    await assert.rejects(createIntegration(env.client, taskQueue, b.id, configFor(a.bucket, { statusPrefix: 'status-b' })), refusedWith(IntegrationRefusal.CONFLICT));
+    assert.deepEqual(store.published.map((p) => p.state.id), [a.id]);
+  });
+
+  it('an update applies the patch over the current configuration and bumps the configuration version', async () => {
+    const { id, bucket } = fresh();
+    const created = await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    const updated = await updateIntegration(env.client, id, { environments: ['env-b', 'env-c'] }, 'bob', 1);
+    assert.equal(updated.configVersion, 2);
+    assert.deepEqual(updated.inbound, { ...created.inbound, environments: ['env-b', 'env-c'] }, 'only the patched field changed');
+    assert.equal(updated.createdAt, created.createdAt);
+    assert.deepEqual(
+      store.published.map((p) => [p.change, p.state.configVersion, p.actor]),
+      [['created', 1, undefined], ['updated', 2, 'bob']],
+    );
+    assert.deepEqual(await integrationState(env.client, id), updated);
+  });
+
+  it('an update naming a configuration version that is no longer current is refused (IntegrationChangedMeanwhile)', async () => {
+    const { id, bucket } = fresh();
+    await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    await updateIntegration(env.client, id, { environments: ['env-b'] }, undefined, 1);
+    await assert.rejects(updateIntegration(env.client, id, { environments: ['env-c'] }, undefined, 1), refusedWith(IntegrationRefusal.CHANGED));
+    assert.equal(store.published.length, 2);
+    assert.deepEqual((await integrationState(env.client, id))?.inbound.environments, ['env-b']);
+  });
+
+  it('an update that would leave an invalid configuration is refused and changes nothing', async () => {
+    const { id, bucket } = fresh();
+    const created = await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    await assert.rejects(updateIntegration(env.client, id, { environments: [] }), refusedWith(IntegrationRefusal.INVALID));
+    assert.deepEqual(await integrationState(env.client, id), created);
+    assert.equal(store.published.length, 1);
+  });
+
+  it('changes to an integration that was never created are refused (IntegrationNotFound)', async () => {
+    const { id } = fresh();
+    await assert.rejects(updateIntegration(env.client, id, { environments: ['env-b'] }), refusedWith(IntegrationRefusal.NOT_FOUND));
+    await assert.rejects(deleteIntegration(env.client, id), refusedWith(IntegrationRefusal.NOT_FOUND));
+    assert.equal(await integrationState(env.client, id), null);
+  });
+
+  it('delete leaves a tombstone; later updates, deletes and creates of the id are refused (IntegrationDeleted)', async () => {
+    const { id, bucket } = fresh();
+    await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    const tombstone = await deleteIntegration(env.client, id, 'carol');
+    assert.equal(tombstone.configVersion, 2, 'a deletion is a change too: the content ledger keys on the version');
+    assert.equal(typeof tombstone.deletedAt, 'number');
+    assert.equal(tombstone.deletedAt, tombstone.updatedAt);
+    assert.deepEqual(tombstone.inbound, store.published[0]!.state.inbound, 'the tombstone keeps its last configuration');
+    assert.deepEqual(store.published.map((p) => p.change), ['created', 'deleted']);
+    await assert.rejects(updateIntegration(env.client, id, { environments: ['env-b'] }), refusedWith(IntegrationRefusal.DELETED));
+    await assert.rejects(deleteIntegration(env.client, id), refusedWith(IntegrationRefusal.DELETED));
+    await assert.rejects(createIntegration(env.client, taskQueue, id, configFor(bucket)), refusedWith(IntegrationRefusal.DELETED));
+    assert.equal(store.published.length, 2, 'nothing published after the deletion');
+    assert.deepEqual(await integrationState(env.client, id), tombstone);
+  });
+
+  it('two concurrent updates both apply, one after the other: versions 2 and 3, each checked and published before the next starts', async () => {
+    const { id, bucket } = fresh();
+    await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    store.calls = [];
+    store.checkMs = 300;
+    const [a, b] = await Promise.all([
+      updateIntegration(env.client, id, { environments: ['env-b'] }),
+      updateIntegration(env.client, id, { suffixes: ['.parquet', '.parquet.gz'] }),
+    ]);
+    assert.deepEqual([a.configVersion, b.configVersion].sort(), [2, 3]);
+    const final = await integrationState(env.client, id);
+    assert.equal(final?.configVersion, 3);
+    assert.deepEqual(final?.inbound.environments, ['env-b'], 'the later update kept the earlier one');
+    assert.deepEqual(final?.inbound.suffixes, ['.parquet', '.parquet.gz']);
+    assert.deepEqual(store.calls, [`check ${id}`, `publish ${id} v2`, `check ${id}`, `publish ${id} v3`], 'never interleaved');
+    assert.deepEqual(store.published.map((p) => p.state.configVersion), [1, 2, 3]);
+  });
+
+  it('the state survives continue-as-new: the new run answers the same state and takes the next change', async () => {
+    const { id, bucket } = fresh();
+    const handle = await env.client.workflow.start<typeof integrationWorkflow>('integrationWorkflow', {
+      workflowId: integrationWorkflowIdOf(id),
+      taskQueue,
+      args: [{ version: 1, id, continueAsNewAfterEvents: 10 } satisfies IntegrationWorkflowInputV1],
+    });
+    const firstRun = handle.firstExecutionRunId;
+    const created = await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    const secondRun = await waitFor('continue-as-new', async () => {
+      const { runId } = await handle.describe();
+      return runId !== firstRun ? runId : undefined;
+    });
+    assert.deepEqual(await env.client.workflow.getHandle(handle.workflowId, secondRun).query(integrationStateQuery), created);
+    const updated = await updateIntegration(env.client, id, { environments: ['env-b'] });
+    assert.equal(updated.configVersion, 2);
+    assert.equal(updated.createdAt, created.createdAt);
+  });
+
+  it('create, update and delete in one run, then continue-as-new: the new run holds the tombstone and still refuses changes', async () => {
+    const { id, bucket } = fresh();
+    // The create's update completes at event 21, the update's at 38, the deletion's at 49: the deletion crosses 42.
+    const handle = await env.client.workflow.start<typeof integrationWorkflow>('integrationWorkflow', {
+      workflowId: integrationWorkflowIdOf(id),
+      taskQueue,
+      args: [{ version: 1, id, continueAsNewAfterEvents: 42 } satisfies IntegrationWorkflowInputV1],
+    });
+    const firstRun = handle.firstExecutionRunId;
+    await createIntegration(env.client, taskQueue, id, configFor(bucket), 'alice');
+    await updateIntegration(env.client, id, { environments: ['env-b'] }, 'bob', 1);
+    assert.equal((await handle.describe()).runId, firstRun, 'no continue-as-new before the deletion');
+    const tombstone = await deleteIntegration(env.client, id, 'carol');
+    const secondRun = await waitFor('continue-as-new', async () => {
+      const { runId } = await handle.describe();
+      return runId !== firstRun ? runId : undefined;
+    });
+    assert.deepEqual(await env.client.workflow.getHandle(handle.workflowId, secondRun).query(integrationStateQuery), tombstone);
+    await assert.rejects(updateIntegration(env.client, id, { environments: ['env-c'] }), refusedWith(IntegrationRefusal.DELETED));
+    await assert.rejects(createIntegration(env.client, taskQueue, id, configFor(bucket)), refusedWith(IntegrationRefusal.DELETED));
+    assert.deepEqual(store.published.map((p) => [p.change, p.state.configVersion]), [['created', 1], ['updated', 2], ['deleted', 3]]);
+    await maybeRecordHistory(env.address, handle, 'integrationWorkflow-create-update-delete', firstRun);
+  });
+
+  it('a publish that keeps failing fails its update after its bounded attempts and leaves the state as it was', async () => {
+    const { id, bucket } = fresh();
+    const created = await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    store.publishFailures = 100;
+    store.publishAttempts = 0;
+    const update = assert.rejects(updateIntegration(env.client, id, { environments: ['env-b'] }), (err: unknown) => {
+      // Not a refusal: the change was valid, its record could not be written; the operator tries again.
+      assert.ok(!(err instanceof IntegrationRefusedError), String(err));
+      assert.match(String(err), /could not be checked or recorded in the warehouse bucket \(the warehouse bucket is unreachable\); nothing changed: try again/);
+      return true;
+    });
+    await Promise.all([update, env.sleep(120_000)]); // skips the retries' back-off (1 + 2 + 4 + 8 s)
+    assert.equal(store.publishAttempts, 5);
+    assert.deepEqual(await integrationState(env.client, id), created, 'state unchanged');
+    assert.deepEqual(store.current.get(id), created, 'published record unchanged');
+    store.publishFailures = 0;
+    const updated = await updateIntegration(env.client, id, { environments: ['env-b'] });
+    assert.equal(updated.configVersion, 2, 'the entity takes the next change as if the failed one never happened');
+  });
+});
