@@ -1,0 +1,61 @@
+import { GetBucketVersioningCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { objectVersionOf, ObjectVersion } from '../domain/keys';
+import type { S3ForRegion } from './s3';
+
+/** What a file workflow needs to know of an object version before it starts. */
+export interface ResolvedObject {
+  object: ObjectVersion;
+  /** The version's creation time in epoch ms. */
+  createdAt: number;
+  bytes: number;
+}
+
+/** What a notification or a listing says of an object; any field may be missing. */
+export interface ObjectHint {
+  versionId?: string;
+  etag?: string;
+  createdAt?: number;
+  bytes?: number;
+}
+
+/**
+ * Turns what a notification or listing says into a file's identity: (bucket, key, versionId) in
+ * a versioned bucket, (bucket, key, ETag) otherwise. A versioned bucket's record without a
+ * versionId (moto never sends one) is resolved with a HEAD of the key. Whether a bucket is
+ * versioned is asked once a minute per bucket, not per object.
+ */
+export class ObjectIdentities {
+  private readonly versioning = new Map<string, { versioned: Promise<boolean>; at: number }>();
+
+  constructor(
+    private readonly s3For: S3ForRegion,
+    private readonly ttlMs = 60_000,
+  ) {}
+
+  async isVersioned(bucket: string, region?: string): Promise<boolean> {
+    const known = this.versioning.get(bucket);
+    if (known && Date.now() - known.at < this.ttlMs) return known.versioned;
+    // Suspended versioning gives new objects the version "null": they are told apart by ETag.
+    const versioned = this.s3For(region)
+      .send(new GetBucketVersioningCommand({ Bucket: bucket }))
+      .then((r) => r.Status === 'Enabled');
+    versioned.catch(() => this.versioning.delete(bucket));
+    this.versioning.set(bucket, { versioned, at: Date.now() });
+    return versioned;
+  }
+
+  async resolve(bucket: string, key: string, hint: ObjectHint, region?: string): Promise<ResolvedObject> {
+    const hasVersion = hint.versionId && hint.versionId !== 'null';
+    if (hasVersion || (hint.etag && !(await this.isVersioned(bucket, region)))) {
+      if (hint.createdAt !== undefined && hint.bytes !== undefined) {
+        return { object: objectVersionOf(bucket, key, hasVersion ? hint.versionId : undefined, hint.etag), createdAt: hint.createdAt, bytes: hint.bytes };
+      }
+    }
+    const head = await this.s3For(region).send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(hasVersion ? { VersionId: hint.versionId } : {}) }));
+    return {
+      object: objectVersionOf(bucket, key, head.VersionId ?? hint.versionId, head.ETag ?? hint.etag),
+      createdAt: hint.createdAt ?? (head.LastModified ?? new Date()).getTime(),
+      bytes: head.ContentLength ?? hint.bytes ?? 0,
+    };
+  }
+}
