@@ -58,26 +58,11 @@ export function fileWorkflowSettings(settings: Settings): Pick<StartFileParams, 
  */
 export async function startFileWorkflow(client: Client, p: StartFileParams): Promise<StartedFile> {
   const workflowId = fileWorkflowIdOf(p.object);
-  const common = {
-    object: p.object,
-    originalCreationTime: p.originalCreationTime,
-    generation: 0,
-    reprocessWindowMs: p.reprocessWindowMs,
-    // Every value in the input, so a running workflow never picks up a later default.
-    tuning: { ...DEFAULT_FILE_TUNING_V1, ...p.tuning },
-  };
-  const objectBytes = p.objectBytes ?? 0;
-  const input: FileWorkflowInput =
-    'environments' in p.integration
-      ? p.objectBytes === undefined
-        ? { version: 1, ...common, integration: p.integration }
-        : { version: 2, ...common, integration: p.integration, objectBytes }
-      : { version: 3, ...common, integrationId: p.integration.integrationId, objectBytes };
   try {
     const handle = await client.workflow.start<typeof fileWorkflow>('fileWorkflow', {
       workflowId,
       taskQueue: p.taskQueue,
-      args: [input],
+      args: [fileInputOf(p, 0)],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       memo: { bucket: p.object.bucket, key: p.object.key, version: p.object.version, integrationId: p.integration.integrationId },
@@ -87,6 +72,42 @@ export async function startFileWorkflow(client: Client, p: StartFileParams): Pro
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return { workflowId, started: false, handle: client.workflow.getHandle<typeof fileWorkflow>(workflowId) };
   }
+}
+
+/**
+ * Starts a file version at a later generation when Temporal no longer retains its runs: the
+ * caller read the next generation from the warehouse's generation markers.
+ */
+export async function startNextGeneration(client: Client, p: StartFileParams & { generation: number; reason?: string }): Promise<ReprocessOutcome> {
+  if (p.generation > MAX_GENERATION) throw new Error(`${fileWorkflowIdOf(p.object)} has used every generation an entry id can hold (${MAX_GENERATION})`);
+  const workflowId = fileWorkflowIdOf(p.object);
+  await client.workflow.start<typeof fileWorkflow>('fileWorkflow', {
+    workflowId,
+    taskQueue: p.taskQueue,
+    args: [fileInputOf(p, p.generation)],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    memo: { bucket: p.object.bucket, key: p.object.key, version: p.object.version, integrationId: p.integration.integrationId, reason: p.reason ?? '' },
+  });
+  return { kind: 'next-generation', workflowId, generation: p.generation };
+}
+
+/** The input of a file workflow: V3 when it names its integration, V1/V2 when it carries settings. */
+function fileInputOf(p: StartFileParams, generation: number): FileWorkflowInput {
+  const common = {
+    object: p.object,
+    originalCreationTime: p.originalCreationTime,
+    generation,
+    reprocessWindowMs: p.reprocessWindowMs,
+    // Every value in the input, so a running workflow never picks up a later default.
+    tuning: { ...DEFAULT_FILE_TUNING_V1, ...p.tuning },
+  };
+  const objectBytes = p.objectBytes ?? 0;
+  return 'environments' in p.integration
+    ? p.objectBytes === undefined
+      ? { version: 1, ...common, integration: p.integration }
+      : { version: 2, ...common, integration: p.integration, objectBytes }
+    : { version: 3, ...common, integrationId: p.integration.integrationId, objectBytes };
 }
 
 export type ReprocessOutcome = { kind: 'signalled'; workflowId: string } | { kind: 'next-generation'; workflowId: string; generation: number };

@@ -25,6 +25,8 @@ class Store {
   /** publishIntegration fails (retryably) this many times. */
   publishFailures = 0;
   publishAttempts = 0;
+  /** checkIntegrationChange fails (retryably) this many times. */
+  checkFailures = 0;
   /** checkIntegrationChange takes this long: room for a concurrent change to interleave, were it not serialized. */
   checkMs = 0;
 }
@@ -35,6 +37,10 @@ function stubbedActivities(store: () => Store): IntegrationActivities {
     async checkIntegrationChange(input) {
       const s = store();
       s.calls.push(`check ${input.id}`);
+      if (s.checkFailures > 0) {
+        s.checkFailures--;
+        throw ApplicationFailure.retryable('the warehouse bucket is unreachable', 'S3Down');
+      }
       if (s.checkMs > 0) await Context.current().sleep(s.checkMs);
       const parsed = inboundConfigSchema.safeParse(input.inbound);
       if (!parsed.success) return { ok: false, refusal: IntegrationRefusal.INVALID, problem: describeIssues(parsed.error) };
@@ -281,23 +287,32 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
     await maybeRecordHistory(env.address, handle, 'integrationWorkflow-create-update-delete', firstRun);
   });
 
-  it('a publish that keeps failing fails its update after its bounded attempts and leaves the state as it was', async () => {
+  it('a publish that fails is retried until it lands: the update then completes, and entity and record agree', async () => {
+    const { id, bucket } = fresh();
+    await createIntegration(env.client, taskQueue, id, configFor(bucket));
+    store.publishFailures = 8;
+    store.publishAttempts = 0;
+    const update = updateIntegration(env.client, id, { environments: ['env-b'] });
+    const [updated] = await Promise.all([update, env.sleep(300_000)]); // skips the retries' back-off
+    assert.equal(store.publishAttempts, 9, 'eight failures, then the ninth attempt landed');
+    assert.equal(updated.configVersion, 2);
+    assert.deepEqual(await integrationState(env.client, id), updated);
+    assert.deepEqual(store.current.get(id), updated, 'the published record is the entity state');
+  });
+
+  it('a check that keeps failing fails its update after its bounded attempts, and nothing changes', async () => {
     const { id, bucket } = fresh();
     const created = await createIntegration(env.client, taskQueue, id, configFor(bucket));
-    store.publishFailures = 100;
-    store.publishAttempts = 0;
+    store.checkFailures = 100;
     const update = assert.rejects(updateIntegration(env.client, id, { environments: ['env-b'] }), (err: unknown) => {
-      // Not a refusal: the change was valid, its record could not be written; the operator tries again.
+      // Not a refusal: nothing was decided; the operator tries again.
       assert.ok(!(err instanceof IntegrationRefusedError), String(err));
       assert.match(String(err), /could not be checked or recorded in the warehouse bucket \(the warehouse bucket is unreachable\); nothing changed: try again/);
       return true;
     });
-    await Promise.all([update, env.sleep(120_000)]); // skips the retries' back-off (1 + 2 + 4 + 8 s)
-    assert.equal(store.publishAttempts, 5);
+    await Promise.all([update, env.sleep(120_000)]);
+    store.checkFailures = 0;
     assert.deepEqual(await integrationState(env.client, id), created, 'state unchanged');
     assert.deepEqual(store.current.get(id), created, 'published record unchanged');
-    store.publishFailures = 0;
-    const updated = await updateIntegration(env.client, id, { environments: ['env-b'] });
-    assert.equal(updated.configVersion, 2, 'the entity takes the next change as if the failed one never happened');
   });
 });

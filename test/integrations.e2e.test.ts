@@ -140,21 +140,51 @@ describe('integrations as entities, managed from the CLI, against a running depl
     assert.equal((await progressOf(key)).configVersion, 2);
   });
 
-  it('the same content under another key gets DUPLICATE_CONTENT with the same counts, and stores nothing', async () => {
+  it('the same content under other keys gets DUPLICATE_CONTENT with the same counts, on both paths, and stores nothing', async () => {
     const before = await storedKeys(s3, warehouse);
-    const key = 'in/a-copy.parquet';
+    // SMALL_FILE_MAX_BYTES=1 goes into the file's input: the chunked path; the default: the small-file path.
+    for (const [key, extra] of [['in/a-copy.parquet', { SMALL_FILE_MAX_BYTES: '1' }], ['in/a-copy-small.parquet', {}]] as const) {
+      await put(key, fileBytes);
+      const started = await cli(['process', '--bucket', bucket, '--key', key, '--integration', id], extra);
+      assert.equal(started.code, 0, started.stderr);
+      const dup = await waitFor(`${key}: the duplicate reported`, async () => {
+        const e = await entriesOf('status', key);
+        return rowsIn(e) === ROWS ? e : undefined;
+      });
+      assert.ok(dup.every((e) => e.warnings.includes('DUPLICATE_CONTENT')), JSON.stringify(dup));
+      assert.equal(rowsIn(dup.filter((e) => e.errors.includes('INVALID_ENVIRONMENT_ID'))), unknownRows, 'the counts of the ingestion under the current configuration');
+      assert.match((await progressOf(key)).duplicateOf ?? '', /in\/a\.parquet@/);
+    }
+    assert.deepEqual(await storedKeys(s3, warehouse), before);
+  });
+
+  it('a file whose runs Temporal no longer retains is not ingested again by a late start; reprocess continues above its generations', async () => {
+    const key = 'in/forgotten.parquet';
     await put(key, fileBytes);
-    // The chunked path (not the small-file one): SMALL_FILE_MAX_BYTES=1 goes into the file's input.
-    const started = await cli(['process', '--bucket', bucket, '--key', key, '--integration', id], { SMALL_FILE_MAX_BYTES: '1' });
-    assert.equal(started.code, 0, started.stderr);
-    const dup = await waitFor('the duplicate reported', async () => {
-      const e = await entriesOf('status', key);
+    await cli(['integration', 'update', '--id', id, '--suffixes', '.parquet,.pq']); // a new configuration: not a duplicate
+    assert.equal((await cli(['process', '--bucket', bucket, '--key', key, '--integration', id])).code, 0);
+    await waitFor('the first pass', async () => ((await progressOf(key)).phase === 'waiting-for-reprocess' ? true : undefined));
+    const first = await entriesOf('status', key);
+    assert.equal(rowsIn(first), ROWS);
+    // What retention does: the run is gone from Temporal, its markers stay in the warehouse.
+    const workflowId = (await json<{ workflowId: string }>(['process', '--bucket', bucket, '--key', key, '--integration', id])).workflowId;
+    await env.client.workflow.getHandle(workflowId).terminate('test: retention');
+    await env.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
+    await waitFor('the run to be gone', async () => (await env.client.workflow.getHandle(workflowId).describe().then(() => undefined, () => true)));
+
+    const late = await json<{ started: boolean }>(['process', '--bucket', bucket, '--key', key, '--integration', id]);
+    assert.equal(late.started, true, 'the workflow ID is free again');
+    await waitFor('the late run to end', async () => ((await progressOf(key)).phase === 'done' ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal((await entriesOf('status', key)).length, first.length, 'nothing reported again');
+
+    const re = await json<{ kind: string; generation: number }>(['reprocess', '--bucket', bucket, '--key', key]);
+    assert.deepEqual(re.kind, 'next-generation');
+    assert.equal(re.generation, 1);
+    await waitFor('generation 1 reported', async () => {
+      const e = (await entriesOf('status', key)).filter((x) => x.warnings.includes('REPROCESSED'));
       return rowsIn(e) === ROWS ? e : undefined;
     });
-    assert.ok(dup.every((e) => e.warnings.includes('DUPLICATE_CONTENT')), JSON.stringify(dup));
-    assert.equal(rowsIn(dup.filter((e) => e.errors.includes('INVALID_ENVIRONMENT_ID'))), unknownRows, 'the counts of the ingestion under the current configuration');
-    assert.match((await progressOf(key)).duplicateOf ?? '', /in\/a\.parquet@/);
-    assert.deepEqual(await storedKeys(s3, warehouse), before);
   });
 
   it("an integration in another region reads and reports through a client of that region", async () => {

@@ -92,7 +92,16 @@ export function createFileActivities(deps: FileActivityDeps) {
      */
     async downloadFile(input: DownloadFileInputV1): Promise<DownloadFileResultV1> {
       const { object } = input;
-      await ledger.reserveGeneration(input.fileId, input.ctx.generation, abortSignal());
+      const runId = Context.current().info.workflowExecution?.runId ?? '';
+      if ((await ledger.reserveGeneration(input.fileId, input.ctx.generation, runId, abortSignal())) === 'taken') {
+        // Only a first generation can meet an earlier run's marker: its workflow ID was free again
+        // because Temporal no longer retains the run that processed this very object version.
+        if (input.ctx.generation === 0) {
+          Context.current().log.warn('this object version was processed by an earlier run Temporal no longer retains; nothing to do (reprocess ingests it again)', { key: object.key });
+          return { kind: 'processed-before' };
+        }
+        Context.current().log.warn('generation marker written by another run; continuing', { generation: input.ctx.generation });
+      }
       const dir = fileDir(input.fileId);
       const work = attemptDir(dir, 'download');
       await mkdir(work, { recursive: true });
@@ -131,7 +140,7 @@ export function createFileActivities(deps: FileActivityDeps) {
         throwIfCancelled();
         const sha256: string = hash.digest('hex');
         if (input.contentCheck) {
-          const first = await ledger.findDuplicate(input.contentCheck, sha256, input.fileId, abortSignal());
+          const first = (await ledger.decideContent(input.fileId, input.ctx.generation, input.contentCheck, sha256, abortSignal())).duplicateOf;
           if (first) {
             Context.current().log.info('content already ingested under this configuration; repeating its outcome', { sha256, firstObject: first.object });
             return { kind: 'duplicate', entries: duplicateContentEntries(input.ctx, first.groups, first.object), firstObject: first.object, sha256 };

@@ -82,7 +82,7 @@ export function createStatusActivities(deps: StatusActivityDeps) {
         taskQueue: deps.taskQueue,
         args: [start],
         signal: statusEntriesSignal,
-        signalArgs: [{ entries: input.entries, ...(input.passEnded ? { passEnded: true } : {}) }],
+        signalArgs: [{ entries: input.entries, ...(input.passEnded ? { passEnded: true } : {}), ...(input.region ? { region: input.region } : {}) }],
       });
     },
 

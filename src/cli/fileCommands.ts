@@ -1,6 +1,9 @@
 import { Command } from 'commander';
-import { fileProgress, fileWorkflowSettings, integrationIdOfFile, requestReprocessOrNextGeneration, startFileWorkflow } from '../client';
+import { fileProgress, fileWorkflowSettings, integrationIdOfFile, requestReprocessOrNextGeneration, startFileWorkflow, startNextGeneration } from '../client';
 import { keyMatchesFilter } from '../domain/integration/filters';
+import { integrationForKey } from '../domain/integration/conflicts';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { IntegrationState } from '../messages';
 import { fileIdOf } from '../domain/keys';
 import type { FileProgressV1 } from '../messages';
 import { deployment } from './deployment';
@@ -64,18 +67,39 @@ function reprocessCommand(ctx: CommandContext): Command {
     .option('--reason <text>', 'why, recorded in the workflow history')
     .action(async (o: ObjectOptions & { reason?: string }) => {
       const d = deployment();
-      const { object } = await d.headObject(o.bucket, o.key, o.versionId);
+      // The key implies its integration (filters never overlap on a bucket): its region addresses the bucket.
+      const byKey = integrationForKey(o.bucket, o.key, (await d.integrations.list()).map(known));
+      const { object, createdAt, bytes } = await d.headObject(o.bucket, o.key, o.versionId, byKey?.config.region);
       const outcome = await d.withClient(async (client) => {
-        const integrationId = await integrationIdOfFile(client, object);
+        const reserved = await d.fileLedger.highestReservedGeneration(fileIdOf(object));
+        let integrationId: string;
+        try {
+          integrationId = await integrationIdOfFile(client, object);
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError) || !byKey) throw err;
+          // Temporal no longer retains the file's runs: the ledger's markers say which generation is next.
+          if (byKey.deleted) throw new UsageError(`integration "${byKey.id}" was deleted: its files are not reprocessed`);
+          const started = await startNextGeneration(client, {
+            object,
+            originalCreationTime: createdAt,
+            objectBytes: bytes,
+            integration: { integrationId: byKey.id },
+            ...fileWorkflowSettings(d.settings),
+            generation: reserved + 1,
+            reason: o.reason,
+          });
+          return started;
+        }
         const integration = await d.integrations.read(integrationId);
         if (integration?.deletedAt !== undefined) throw new UsageError(`integration "${integrationId}" was deleted: its files are not reprocessed`);
-        const reserved = await d.fileLedger.highestReservedGeneration(fileIdOf(object));
         return requestReprocessOrNextGeneration(client, object, d.settings.TASK_QUEUE, o.reason, reserved);
       });
       if (o.json) ctx.out(JSON.stringify(outcome) + '\n');
       else ctx.out(outcome.kind === 'signalled' ? `reprocess signalled: ${outcome.workflowId}\n` : `started generation ${outcome.generation}: ${outcome.workflowId}\n`);
     });
 }
+
+const known = (s: IntegrationState) => ({ id: s.id, config: s.inbound, deleted: s.deletedAt !== undefined, deletedAt: s.deletedAt });
 
 function describeProgress(p: FileProgressV1): string {
   const rows = p.fileRows === null ? 'unknown' : String(p.fileRows);

@@ -26,6 +26,9 @@ export function highestGenerationMarked(keys: readonly string[]): number {
   return highest;
 }
 
+/** What the pass of one generation decided about its content (duplicate or not), pinned for its retries. */
+export const contentDecisionKey = (fileId: string, generation: number) => `ledger/content-decisions/${fileId}/${pad(generation, 4)}.json`;
+
 /** The first committed ingestion of some content under an integration, by the content's SHA-256. */
 export const contentLedgerKey = (integrationId: string, sha256: string) => `ledger/content/${integrationId}/${sha256}.json`;
 

@@ -26,7 +26,9 @@ export interface DownloadFileInputV1 {
 export type DownloadFileResultV1 =
   | { kind: 'downloaded'; localPath: string; compression: string; bytes: number; sha256?: string }
   | { kind: 'undecodable'; entries: StatusEntry[]; sha256?: string }
-  | { kind: 'duplicate'; entries: StatusEntry[]; firstObject: ObjectVersion; sha256: string };
+  | { kind: 'duplicate'; entries: StatusEntry[]; firstObject: ObjectVersion; sha256: string }
+  /** An earlier run, no longer retained by Temporal, processed this object version: nothing to do. */
+  | { kind: 'processed-before' };
 
 export interface InspectFileInputV1 {
   localPath: string;
@@ -136,23 +138,19 @@ export interface ProcessSmallFileInputV1 {
   statusPrefix: string;
   flushDelayMs: number;
   passWaitMs: number;
-  /**
-   * V3 inputs: the activity reads the integration itself (saving a round trip), which then
-   * decides ctx.environments and the status prefix.
-   */
-  integration?: { integrationId: string; reprocess: boolean; originalCreationTime: number };
-  /** The object's size (V3 inputs), for the footer of a file whose integration was deleted. */
-  objectBytes?: number;
+  /** The bucket's region (V3 inputs, from the integration the workflow read). */
+  region?: string;
+  /** V3 inputs: the content ledger of the integration's configuration; `check` on first passes only. */
+  ledger?: { integrationId: string; configVersion: number; check: boolean };
 }
 
 export interface ProcessSmallFileResultV1 {
   /**
-   * `gone`: the object version no longer exists; nothing was reported. `integration-deleted`:
-   * the file got INTEGRATION_CONFIG_NOT_FOUND (or, for a reprocess, nothing). `duplicate`:
-   * the content was already ingested; its outcome was repeated and nothing stored.
+   * `gone`: the object version no longer exists; nothing was reported. `duplicate`: the content
+   * was already ingested; its outcome was repeated and nothing stored. `processed-before`: an
+   * earlier run no longer retained by Temporal processed this object version; nothing done.
    */
-  outcome: 'processed' | 'gone' | 'integration-deleted' | 'duplicate';
-  configVersion?: number;
+  outcome: 'processed' | 'gone' | 'duplicate' | 'processed-before';
   duplicateOf?: string;
   rowsValid: number;
   rowsInvalid: number;

@@ -26,6 +26,8 @@ export interface StatusEntriesV1 {
   entries: FileStatusEntry[];
   /** True when these are the last entries of their file's pass (added with `whole-file-reports`). */
   passEnded?: boolean;
+  /** The bucket's region as the sender's integration says (added with integrations). */
+  region?: string;
 }
 
 export interface StatusStateV1 {

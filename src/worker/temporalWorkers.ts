@@ -80,10 +80,6 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
     local,
     reportEntries: shared.reportEntries,
     commitGeneration: shared.commitGeneration,
-    resolveIntegration: shared.resolveIntegration,
-    s3: deps.s3,
-    s3ForRegion: deps.s3ForRegion,
-    warehouseBucket: deps.warehouse.bucket,
     backPressureWaitMs: 1_000,
   });
   const common = { connection: deps.connection, namespace: deps.namespace };

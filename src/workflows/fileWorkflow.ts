@@ -11,7 +11,7 @@ import {
   progressQuery,
   reprocessSignal,
 } from '../messages';
-import { quick } from './file/activityProxies';
+import { lookups, quick, shared } from './file/activityProxies';
 import { admittedPass } from './file/admittedPass';
 import { isAccessRefused, isObjectGone, PassContext, PassIntegration } from './file/passContext';
 import { passBeforeAdmission } from './file/passBeforeAdmission';
@@ -76,22 +76,21 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
       await passBeforeAdmission(p);
       return 'done';
     }
-    if (input.version !== 1 && input.objectBytes <= tuning.smallFileMaxBytes) return afterSmallFilePass(await smallFilePass(p), p);
     if (input.version === 3) {
-      const resolved = await quick.resolveIntegration({ integrationId: input.integrationId });
+      // Read by the workflow (a local activity: no task-queue round trip), so the history pins
+      // the configuration the whole pass runs under, across retries and restarts.
+      const resolved = await lookups.resolveIntegration({ integrationId: input.integrationId });
       progress.configVersion = resolved.configVersion;
       if (resolved.kind === 'deleted') return integrationDeleted(resolved.statusPrefix, resolved.region);
       p.integration = integration = { environments: resolved.environments, statusPrefix: resolved.statusPrefix, region: resolved.region };
       // A reprocess ingests the content again whatever the ledger says: that is what it is for.
-      if (generation === 0) p.contentCheck = { integrationId: input.integrationId, configVersion: resolved.configVersion };
+      const check = generation === 0;
+      p.ledger = { integrationId: input.integrationId, configVersion: resolved.configVersion, check };
+      if (check) p.contentCheck = { integrationId: input.integrationId, configVersion: resolved.configVersion };
     }
-    await admittedPass(p);
+    const outcome = input.version !== 1 && input.objectBytes <= tuning.smallFileMaxBytes ? await smallFilePass(p) : await admittedPass(p);
     if (p.duplicateOf) noteDuplicate(p.duplicateOf);
-    return 'done';
-  }
-
-  function afterSmallFilePass(outcome: Awaited<ReturnType<typeof smallFilePass>>, p: PassContext): PassOutcome {
-    if (p.duplicateOf) noteDuplicate(p.duplicateOf);
+    if (outcome === 'processed-before') log.warn('a run Temporal no longer retains processed this object version; nothing to do (reprocess ingests it again)');
     return outcome;
   }
 
@@ -108,7 +107,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
       log.warn('reprocess refused: the integration was deleted', { integrationId: input.integrationId });
       return 'integration-deleted';
     }
-    await quick.reportIntegrationGone({
+    await shared.reportIntegrationGone({
       object: input.object,
       region,
       objectBytes: input.objectBytes,
@@ -176,7 +175,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
 }
 
 /** `integration-deleted`: the integration is a tombstone; the workflow ends (its window gives nothing to reprocess). */
-type PassOutcome = 'done' | 'gone' | 'integration-deleted';
+type PassOutcome = 'done' | 'gone' | 'integration-deleted' | 'processed-before';
 
 function freshProgress(generation: number): FileProgressV1 {
   return { generation, phase: 'claiming', chunksTotal: 0, chunksDone: 0, rowsValid: 0, rowsInvalid: 0, fileRows: null, workerRestarts: 0 };

@@ -15,13 +15,20 @@ import {
 /** Well under Temporal's suggestion (about 10k events), so a replay of the audit trail stays quick. */
 const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 
-/**
- * Bounded retries: a change whose record cannot be written fails its update (the operator sees
- * it and tries again) instead of leaving the update hanging while S3 is down.
- */
-const acts = proxyActivities<IntegrationActivities>({
+/** A check that keeps failing (S3 down) fails its update: nothing was decided, the operator tries again. */
+const checks = proxyActivities<IntegrationActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 5 },
+});
+
+/**
+ * A publish is retried until it lands: once the check passed, the change is decided, and giving
+ * up could leave the published record (read by file passes and the endpoint) ahead of the
+ * entity. Publishing is idempotent (the keys are per configuration version).
+ */
+const publishing = proxyActivities<IntegrationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
 const refuse = (refusal: IntegrationRefusal, problem: string) => ApplicationFailure.nonRetryable(problem, refusal);
@@ -56,7 +63,7 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
       : refuse(IntegrationRefusal.EXISTS, `integration "${id}" already exists`);
 
   async function commit(next: IntegrationState, change: PublishIntegrationInputV1['change'], actor?: string): Promise<IntegrationState> {
-    await acts.publishIntegration({ state: next, change, actor });
+    await publishing.publishIntegration({ state: next, change, actor });
     state = next;
     log.info(`integration ${change}`, { configVersion: next.configVersion, actor });
     return next;
@@ -69,7 +76,7 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
     (req: CreateIntegrationRequestV1) =>
       serially(async () => {
         if (state) throw alreadyThere(state);
-        const checked = await acts.checkIntegrationChange({ id, inbound: req.inbound, creating: true });
+        const checked = await checks.checkIntegrationChange({ id, inbound: req.inbound, creating: true });
         if (!checked.ok) {
           createRefused = true;
           throw refuse(checked.refusal, checked.problem);
@@ -93,7 +100,7 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
         if (req.expectedConfigVersion !== undefined && req.expectedConfigVersion !== current.configVersion) {
           throw refuse(IntegrationRefusal.CHANGED, `integration "${id}" is at version ${current.configVersion}, not ${req.expectedConfigVersion}: read it again`);
         }
-        const checked = await acts.checkIntegrationChange({ id, inbound: { ...current.inbound, ...req.inbound }, creating: false });
+        const checked = await checks.checkIntegrationChange({ id, inbound: { ...current.inbound, ...req.inbound }, creating: false });
         if (!checked.ok) throw refuse(checked.refusal, checked.problem);
         return commit({ ...current, configVersion: current.configVersion + 1, updatedAt: Date.now(), inbound: checked.inbound }, 'updated', req.actor);
       }),

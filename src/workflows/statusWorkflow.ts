@@ -59,6 +59,8 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
   let keysSkipped = input.carried?.keysSkipped ?? 0;
   let lastReportMs = input.carried?.lastReportMs;
   let lastReportKey: string | undefined;
+  // The bucket's region as the latest entries say: a corrected integration corrects its reports' writes.
+  let region = input.region;
   /** Entries taken into the report being written: still unreported, so they count for back-pressure. */
   let writing = 0;
   /** Whether the memo tells `reportEntries` to hold back; a new run starts without the flag. */
@@ -73,7 +75,8 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
     upsertMemo({ [BACKPRESSURE_MEMO_KEY]: hold });
   }
 
-  setHandler(statusEntriesSignal, ({ entries, passEnded }) => {
+  setHandler(statusEntriesSignal, ({ entries, passEnded, region: newRegion }) => {
+    if (newRegion) region = newRegion;
     const fresh = entries.filter((e) => seen.admit(e));
     pending.add(fresh, passEnded ? [...new Set(entries.map(passKeyOf))] : [], Date.now());
     updateBackPressure();
@@ -102,7 +105,7 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
     for (;;) {
       lastReportMs = nextReportTime(lastReportMs, Date.now());
       lastReportKey = reportKeyOf(input.statusPrefix, new Date(lastReportMs));
-      const { outcome } = await activities.writeStatusReport({ bucket: input.bucket, ...(input.region ? { region: input.region } : {}), key: lastReportKey, document });
+      const { outcome } = await activities.writeStatusReport({ bucket: input.bucket, ...(region ? { region } : {}), key: lastReportKey, document });
       if (outcome !== 'taken') break;
       keysSkipped++;
       log.warn('report key holds other content (or its ETag cannot be compared); writing the report to the next key', { key: lastReportKey });
@@ -122,6 +125,7 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
       await condition(allHandlersFinished);
       await continueAsNew<typeof statusWorkflow>({
         ...input,
+        ...(region ? { region } : {}),
         carried: { passes: pending.snapshot(), seen: seen.snapshot(), reportsWritten, lastReportMs, keysSkipped },
       });
     }

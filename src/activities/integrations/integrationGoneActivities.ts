@@ -17,9 +17,12 @@ export interface IntegrationGoneDeps {
 
 const versionOf = (o: ObjectVersion) => (o.versioned ? { VersionId: o.version } : { IfMatch: `"${o.version}"` });
 
-/** Refused, gone or moved: the count is unknowable, which the entry says, and is not a fault to retry. */
-const countUnreadable = (err: unknown) =>
-  isS3Error(err, 'AccessDenied', 'PermanentRedirect', 'NoSuchKey', 'NoSuchVersion', 'PreconditionFailed', 'NotFound', '403', '301', '404', '412', '416');
+/** Refused or moved: the count is unknowable, which the entry says, and is not a fault to retry. */
+const countUnreadable = (err: unknown) => isS3Error(err, 'AccessDenied', 'PermanentRedirect', '403', '301', '416');
+/** The version is gone (deleted or overwritten): like everywhere else, nothing to report. */
+const versionGone = (err: unknown) => isS3Error(err, 'NoSuchKey', 'NoSuchVersion', 'PreconditionFailed', 'NotFound', '404', '412');
+
+class VersionGone extends Error {}
 
 /**
  * What a file that arrived for a deleted integration gets: one INTEGRATION_CONFIG_NOT_FOUND entry
@@ -45,6 +48,7 @@ export function createIntegrationGoneActivities(deps: IntegrationGoneDeps) {
         return Buffer.from(await res.Body!.transformToByteArray());
       }, size);
     } catch (err) {
+      if (versionGone(err)) throw new VersionGone();
       if (!countUnreadable(err)) throw err;
       Context.current().log.info('footer of a file for a deleted integration could not be read; reporting 0 rows', { error: (err as Error).name });
       return null;
@@ -55,7 +59,14 @@ export function createIntegrationGoneActivities(deps: IntegrationGoneDeps) {
     async reportIntegrationGone(input: ReportIntegrationGoneInputV1): Promise<ReportIntegrationGoneResultV1> {
       const markerKey = integrationNotFoundMarkerKey(input.fileId);
       if (await markerExists(markerKey)) return { reported: false };
-      const rows = await footerRows(input.object, input.objectBytes, input.region);
+      let rows: number | null;
+      try {
+        rows = await footerRows(input.object, input.objectBytes, input.region);
+      } catch (err) {
+        if (!(err instanceof VersionGone)) throw err;
+        Context.current().log.info('file of a deleted integration no longer exists; nothing to report', { key: input.object.key });
+        return { reported: false };
+      }
       const entry = integrationNotFoundEntry(input.originalCreationTime, input.integrationId, rows);
       await deps.reportEntries({
         bucket: input.object.bucket,

@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { FileActivities } from '../../activities/fileActivities';
 import type { SharedActivities } from '../../activities/sharedActivities';
 import type { AdmissionActivities } from '../../activities/admission/admissionActivities';
@@ -17,6 +17,15 @@ export const shared = proxyActivities<SharedActivities>({
  * killed (its long poll still open on the server) is lost until this timeout, so keep it short.
  */
 export const quick = proxyActivities<SharedActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+/**
+ * Reads of small published records, run as local activities by the worker running the
+ * workflow: recorded in the history like any result, without a round trip through a task queue.
+ */
+export const lookups = proxyLocalActivities<SharedActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });

@@ -12,10 +12,10 @@ const objectBytesOf = (p: PassContext) => (p.input.version === 1 ? 0 : p.input.o
  * held. The lease ending before the work does (heartbeat timeout: the worker died) is what
  * restarts the file elsewhere; a busy worker is never taken for a dead one.
  */
-export async function admittedPass(p: PassContext): Promise<void> {
+export async function admittedPass(p: PassContext): Promise<'done' | 'processed-before'> {
   const ctx = entryContextOf(p);
   const done = new Map<number, ChunkResultV1>();
-  let duplicate = false;
+  let outcome: Awaited<ReturnType<typeof workOnFile>> | undefined;
   for (;;) {
     p.progress.phase = 'claiming';
     const claim = await admission(workflowInfo().taskQueue).claimFile({ fileId: p.fileId, bytes: objectBytesOf(p) });
@@ -33,7 +33,7 @@ export async function admittedPass(p: PassContext): Promise<void> {
     const work = workScope.run(() => workOnFile(p, onAdmittedWorker(claim.workerTaskQueue, p.tuning), ctx, done));
     let lost: boolean;
     try {
-      lost = await Promise.race([work.then((outcome) => ((duplicate = outcome === 'duplicate'), false)), condition(() => leaseEnded).then(() => true)]);
+      lost = await Promise.race([work.then((o) => ((outcome = o), false)), condition(() => leaseEnded).then(() => true)]);
     } catch (err) {
       leaseScope.cancel();
       if (!isWorkerLost(err)) throw err;
@@ -53,10 +53,12 @@ export async function admittedPass(p: PassContext): Promise<void> {
   }
   // A duplicate stores nothing, so there is nothing to commit: an earlier generation of this
   // file version cannot exist, since duplicates are only looked for on first passes.
-  if (duplicate) return;
+  if (outcome === 'duplicate') return 'done';
+  if (outcome === 'processed-before') return 'processed-before';
   p.progress.phase = 'committing';
   const results = [...done.values()];
   const keys = results.flatMap((r) => r.storedKeys);
   const content = contentRecordOf(p, results.flatMap((r) => r.entries));
   await shared.commitGeneration({ fileId: p.fileId, object: p.input.object, generation: p.generation, keys, ...(content ? { content } : {}) });
+  return 'done';
 }

@@ -20,7 +20,9 @@ export interface PassContext {
   generation: number;
   progress: FileProgressV1;
   integration: PassIntegration;
-  /** Look the content up in the integration's ledger (first passes of V3 inputs); recorded at commit. */
+  /** V3 inputs: the integration's content ledger; `check` (look the content up) on first passes only. */
+  ledger?: { integrationId: string; configVersion: number; check: boolean };
+  /** The ledger lookup of a first pass, until its download decided (then cleared: see workOnFile). */
   contentCheck?: ContentCheckV1;
   /** What the download found: the content's hash, for the ledger. */
   sha256?: string;
@@ -44,9 +46,9 @@ export function entryContextOf(p: PassContext): EntryContext {
 
 /** The ledger record of a committed V3 pass: the content's hash and its outcome's groups. */
 export function contentRecordOf(p: PassContext, chunkEntries: readonly StatusEntry[]): ContentRecordV1 | undefined {
-  if (p.input.version !== 3 || p.sha256 === undefined || p.progress.configVersion === undefined) return undefined;
+  if (!p.ledger || p.sha256 === undefined) return undefined;
   const entries = p.rejectedEntries ?? chunkEntries;
-  return { integrationId: p.input.integrationId, configVersion: p.progress.configVersion, sha256: p.sha256, groups: contentGroupsOf(entries) };
+  return { integrationId: p.ledger.integrationId, configVersion: p.ledger.configVersion, sha256: p.sha256, groups: contentGroupsOf(entries) };
 }
 
 export function countRows(progress: FileProgressV1, entries: StatusEntry[]): void {

@@ -5,8 +5,9 @@ import { entryContextOf, PassContext } from './passContext';
 /**
  * The small-file path: the whole pass (download, validate, store, report, commit) in one
  * activity on any worker. `gone`: the object version no longer exists; nothing was reported.
+ * `processed-before`: a run Temporal no longer retains processed this object version.
  */
-export async function smallFilePass(p: PassContext): Promise<'done' | 'gone' | 'integration-deleted'> {
+export async function smallFilePass(p: PassContext): Promise<'done' | 'gone' | 'processed-before'> {
   p.progress.phase = 'validating';
   p.progress.smallFile = true;
   const { input } = p;
@@ -18,23 +19,11 @@ export async function smallFilePass(p: PassContext): Promise<'done' | 'gone' | '
     statusPrefix: p.integration.statusPrefix,
     flushDelayMs: p.tuning.statusFlushDelayMs,
     passWaitMs: p.tuning.statusPassWaitMs,
-    ...(input.version === 3
-      ? {
-          integration: { integrationId: input.integrationId, reprocess: p.generation > 0, originalCreationTime: input.originalCreationTime },
-          objectBytes: input.objectBytes,
-        }
-      : {}),
+    ...(p.integration.region ? { region: p.integration.region } : {}),
+    ...(p.ledger ? { ledger: p.ledger } : {}),
   });
-  if (result.configVersion !== undefined) p.progress.configVersion = result.configVersion;
-  if (result.outcome === 'gone') return 'gone';
-  if (result.outcome === 'integration-deleted') {
-    p.progress.integrationDeleted = true;
-    return 'integration-deleted';
-  }
-  if (result.outcome === 'duplicate') {
-    p.duplicateOf = result.duplicateOf;
-    p.progress.duplicateOf = result.duplicateOf;
-  }
+  if (result.outcome === 'gone' || result.outcome === 'processed-before') return result.outcome;
+  if (result.outcome === 'duplicate') p.duplicateOf = p.progress.duplicateOf = result.duplicateOf;
   Object.assign(p.progress, {
     rowsValid: result.rowsValid,
     rowsInvalid: result.rowsInvalid,

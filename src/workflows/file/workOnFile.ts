@@ -16,7 +16,7 @@ export async function workOnFile(
   worker: { [K in keyof WorkerActivities]: (...args: Parameters<WorkerActivities[K]>) => ReturnType<WorkerActivities[K]> },
   ctx: EntryContext,
   done: Map<number, ChunkResultV1>,
-): Promise<'stored' | 'rejected' | 'duplicate'> {
+): Promise<'stored' | 'rejected' | 'duplicate' | 'processed-before'> {
   const { progress, fileId } = p;
   progress.phase = 'downloading';
   const download = await worker.downloadFile({
@@ -26,7 +26,14 @@ export async function workOnFile(
     ...(p.contentCheck ? { contentCheck: p.contentCheck } : {}),
     ...(p.integration.region ? { region: p.integration.region } : {}),
   });
+  if (download.kind === 'processed-before') {
+    await worker.removeLocalFile({ fileId });
+    return 'processed-before';
+  }
   p.sha256 = download.sha256;
+  // Decided (and pinned in the ledger): a restart of this pass on another worker downloads again
+  // without asking, so it can never turn into a duplicate after chunks were reported.
+  if (download.kind !== 'duplicate') p.contentCheck = undefined;
   if (download.kind === 'duplicate') {
     const first = download.firstObject;
     p.duplicateOf = progress.duplicateOf = `s3://${first.bucket}/${first.key}@${first.version}`;
