@@ -2,10 +2,11 @@
 // enforced: each folder imports only from the layers below it. test/lint/layers.test.ts proves
 // every rule below fires.
 //
-//   processes   src/worker.ts, src/worker/, src/cli/, src/dev/   anything below
+//   processes   src/worker.ts, src/worker/, src/cli/, src/dev/,  anything below
+//               src/endpoint/
 //   client      src/client.ts, src/integrationClient.ts           messages, domain, config (types)
 //   workflows   src/workflows/                                    messages, domain; activities as types only
-//   activities  src/activities/                                   messages, domain, parquet, s3
+//   activities  src/activities/                                   messages, domain, parquet, s3, client (starting workflows)
 //   parquet     src/parquet/                                      domain (DuckDB and file formats; no Temporal)
 //   s3          src/s3/                                           config (types)
 //   messages    src/messages/                                     domain; defineSignal/defineQuery/defineUpdate
@@ -26,7 +27,7 @@ const ours = {
   activities: '^(\\.\\.?/)+activities(/.*)?$',
   workflows: '^(\\.\\.?/)+workflows(/.*)?$',
   client: '^(\\.\\.?/)+(client|integrationClient)$',
-  processes: '^(\\.\\.?/)+(worker|cli|dev)(/.*)?$',
+  processes: '^(\\.\\.?/)+(worker|cli|dev|endpoint)(/.*)?$',
 };
 
 /** A no-restricted-imports rule: `banned` folders never, `typesOnly` folders as `import type` only. */
@@ -85,7 +86,7 @@ export const layerRules = {
     packages: [temporal, aws, cliLib],
   }),
   activities: restrict({
-    banned: ['workflows', 'client', 'processes', 'config'],
+    banned: ['workflows', 'processes', 'config'],
     packages: [{ group: ['@temporalio/workflow', '@temporalio/worker'], message: 'Activities run outside the workflow sandbox and are registered by the worker process.' }, cliLib],
   }),
   workflows: restrict({

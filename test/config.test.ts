@@ -36,6 +36,12 @@ describe('config', () => {
       SMALL_FILE_MAX_BYTES: 4 * 1024 ** 2,
       SMALL_FILE_CONCURRENCY: 8,
       LEASE_TIMEOUT: 20_000,
+      HTTP_HOST: '0.0.0.0',
+      HTTP_PORT: 8080,
+      INTEGRATION_CACHE_TTL: 5_000,
+      SWEEP_INTERVAL: 300_000,
+      SWEEP_GRACE: 120_000,
+      SWEEP_LOOKBACK: 86_400_000,
       PUBLIC_BASE_URL: 'http://localhost:8080',
       FME_ROLE_ARN: 'arn:aws:iam::000000000000:role/fme-s3-integration',
       LOG_LEVEL: 'INFO',
@@ -57,11 +63,18 @@ describe('config', () => {
     assert.match(errorOf({ DECOMPRESSION_MAX_RATIO: 'x' }).message, /^ {2}DECOMPRESSION_MAX_RATIO: .*\(got "x"\)$/m);
   });
 
+  it('refuses settings that contradict each other, naming the variable to change', () => {
+    assert.match(errorOf({ TLS_CERT_FILE: '/c.pem' }).message, /^ {2}TLS_KEY_FILE: set TLS_CERT_FILE and TLS_KEY_FILE together, or neither/m);
+    assert.match(errorOf({ REPROCESS_WINDOW: '12h' }).message, /^ {2}SWEEP_LOOKBACK: shorter than REPROCESS_WINDOW/m);
+    assert.match(errorOf({ SWEEP_GRACE: '2d' }).message, /^ {2}SWEEP_LOOKBACK: longer than SWEEP_GRACE/m);
+  });
+
   it('parses numbers, durations and booleans', () => {
     const s = loadSettings({
       CHUNK_TARGET_ROWS: '2048',
       STATUS_FLUSH_DELAY: '500ms',
       REPROCESS_WINDOW: '2h',
+      SWEEP_LOOKBACK: '1h',
       S3_FORCE_PATH_STYLE: '1',
       S3_ENDPOINT: 'http://127.0.0.1:5000',
       DUCKDB_MEMORY_LIMIT: '1.5GB',

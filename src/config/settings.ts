@@ -26,8 +26,7 @@ const byteSize = z
   })
   .pipe(z.number().int().positive());
 
-/** Every setting, its environment variable and default. The README's configuration table mirrors this. */
-export const settingsSchema = z.object({
+const settingsObject = z.object({
   TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TASK_QUEUE: z.string().min(1).default('fme-s3-integration'),
@@ -63,6 +62,22 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'an IAM role ARN such as arn:aws:iam::123456789012:role/fme-s3-integration')
     .default('arn:aws:iam::000000000000:role/fme-s3-integration'),
+  // The notification endpoint (npm run endpoint): where it listens, and TLS when it is not
+  // terminated in front of it (both files or neither).
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  // How long the endpoint uses the integrations' published records before reading them again.
+  INTEGRATION_CACHE_TTL: duration.default(5_000),
+  // Local SNS peers only (moto): fetch SNS's signing certificates from this endpoint instead of
+  // sns.<region>.amazonaws.com (the URL in the message is still checked to be SNS's own).
+  SNS_CERTIFICATE_ENDPOINT: z.url().optional(),
+  // The reconciliation sweep: how often each integration's bucket is listed, how old an object
+  // must be before a missing notification counts, and how far back the sweep looks.
+  SWEEP_INTERVAL: duration.pipe(z.number().min(10_000, 'at least 10s')).default(5 * 60_000),
+  SWEEP_GRACE: duration.default(2 * 60_000),
+  SWEEP_LOOKBACK: duration.default(24 * 3_600_000),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   // Whole-file gzip/bzip2 output limits, so a decompression bomb cannot fill WORK_DIR. 64 GiB is
   // far above what a 1 GB file becomes (Parquet inside is already compressed: whole-file gzip
@@ -71,6 +86,19 @@ export const settingsSchema = z.object({
   // Parquet file compresses anywhere near that.
   DECOMPRESSED_MAX_BYTES: byteSize.default(64 * 2 ** 30),
   DECOMPRESSION_MAX_RATIO: z.coerce.number().positive().default(1000),
+});
+/** Every setting, its environment variable and default. The README's configuration table mirrors this. */
+export const settingsSchema = settingsObject.superRefine((s, ctx) => {
+  if ((s.TLS_CERT_FILE === undefined) !== (s.TLS_KEY_FILE === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [s.TLS_CERT_FILE === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE'], message: 'set TLS_CERT_FILE and TLS_KEY_FILE together, or neither' });
+  }
+  if (s.SWEEP_LOOKBACK <= s.SWEEP_GRACE) {
+    ctx.addIssue({ code: 'custom', path: ['SWEEP_LOOKBACK'], message: 'longer than SWEEP_GRACE' });
+  }
+  if (s.SWEEP_LOOKBACK >= s.REPROCESS_WINDOW) {
+    // A file the sweep may still start again must have an open workflow, or it would run twice.
+    ctx.addIssue({ code: 'custom', path: ['SWEEP_LOOKBACK'], message: 'shorter than REPROCESS_WINDOW' });
+  }
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

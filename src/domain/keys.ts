@@ -37,6 +37,9 @@ export function fileWorkflowIdOf(v: ObjectVersion): string {
 /** The entity workflow of one integration. */
 export const integrationWorkflowIdOf = (integrationId: string) => `integration/${integrationId}`;
 
+/** The reconciliation sweep's schedule of one integration (and the prefix of the workflows it starts). */
+export const sweepScheduleIdOf = (integrationId: string) => `sweep/${integrationId}`;
+
 export function statusWorkflowIdOf(bucket: string, statusPrefix: string): string {
   return `status/${bucket}/${normalizePrefix(statusPrefix)}`;
 }

@@ -34,3 +34,6 @@ export const contentLedgerKey = (integrationId: string, sha256: string) => `ledg
 
 /** Written once a file version of a deleted integration got its INTEGRATION_CONFIG_NOT_FOUND entry. */
 export const integrationNotFoundMarkerKey = (fileId: string) => `ledger/integration-not-found/${fileId}.json`;
+
+/** The reconciliation sweep's memory and counts for one integration. */
+export const sweepStateKey = (integrationId: string) => `ledger/sweep/${integrationId}.json`;

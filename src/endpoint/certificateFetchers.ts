@@ -7,27 +7,27 @@ import type { CertificateFetcher } from './snsVerifier';
 const MAX_PEM_BYTES = 16 * 1024;
 const TIMEOUT_MS = 5_000;
 
-/** A GET with a timeout, a size cap and no redirects: the certificate URL was checked, a redirect target was not. */
-function get(url: URL, headers: Record<string, string> = {}): Promise<string> {
+/** A GET with a timeout, a size cap and no redirects: the URL was checked, a redirect target would not be. */
+export function get(url: URL, headers: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const send = url.protocol === 'https:' ? request : httpRequest;
     const req = send(url, { method: 'GET', headers, timeout: TIMEOUT_MS }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
-        reject(new Error(`certificate fetch answered ${res.statusCode} (redirects are not followed)`));
+        reject(new Error(`GET ${url.host}${url.pathname} answered ${res.statusCode} (redirects are not followed)`));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_PEM_BYTES) req.destroy(new Error(`certificate larger than ${MAX_PEM_BYTES} bytes`));
+        if (size > MAX_PEM_BYTES) req.destroy(new Error(`answer larger than ${MAX_PEM_BYTES} bytes`));
         else chunks.push(c);
       });
       res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       res.on('error', reject);
     });
-    req.on('timeout', () => req.destroy(new Error(`certificate fetch timed out after ${TIMEOUT_MS} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`GET ${url.host} timed out after ${TIMEOUT_MS} ms`)));
     req.on('error', reject);
     req.end();
   });

@@ -175,3 +175,22 @@ export interface ReportIntegrationGoneResultV1 {
   /** False when an earlier pass already reported it (its ledger marker exists). */
   reported: boolean;
 }
+
+export interface SweepIntegrationInputV1 {
+  integrationId: string;
+}
+
+export interface SweepIntegrationResultV1 {
+  /** `skipped`: the integration is deleted or has no record; nothing was listed. */
+  outcome: 'swept' | 'skipped';
+  /** Objects listed under the integration's prefix. */
+  listed: number;
+  /** Of those, files the sweep had not seen before (inside the filters and the time window). */
+  considered: number;
+  /** Files whose workflow the sweep started: no notification had announced them. */
+  missed: number;
+}
+
+export interface SweepScheduleInputV1 {
+  integrationId: string;
+}

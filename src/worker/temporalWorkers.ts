@@ -13,6 +13,7 @@ import { createSharedActivities } from '../activities/sharedActivities';
 import { createSmallFileActivities } from '../activities/smallFileActivities';
 import { createAdmissionActivities } from '../activities/admission/admissionActivities';
 import { CapacityLedger } from '../activities/admission/capacityLedger';
+import { createSweepActivities, SweepDeps } from '../activities/sweep/sweepActivities';
 import { admissionQueueOf, leaseQueueOf, smallFileQueueOf } from '../messages';
 
 /** Waiting claims per worker: few, so a burst waits in Temporal's queue, where any worker can take it. */
@@ -29,8 +30,8 @@ export interface IntegrationWorkerDeps {
   namespace: string;
   client: Client;
   s3: S3Client;
-  /** Clients for customers' buckets by region (default: `s3` for every region). */
-  s3ForRegion?: S3ForRegion;
+  /** Clients for customers' buckets by region. */
+  s3ForRegion: S3ForRegion;
   db: DuckDBInstance;
   taskQueue: string;
   workDir: string;
@@ -42,6 +43,10 @@ export interface IntegrationWorkerDeps {
   admission: { capacityBytes: number; minFileBytes: number };
   /** Small files processed at once (SMALL_FILE_CONCURRENCY). */
   smallFileConcurrency: number;
+  /** How the sweep starts file workflows (task queue, window, tuning): the deployment's start settings. */
+  fileStart: SweepDeps['fileStart'];
+  /** SWEEP_INTERVAL, SWEEP_GRACE, SWEEP_LOOKBACK. */
+  sweep: SweepDeps['sweep'];
   /** For tests: a prebuilt workflow bundle saves seconds per worker. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -82,13 +87,22 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
     commitGeneration: shared.commitGeneration,
     backPressureWaitMs: 1_000,
   });
+  const sweep = createSweepActivities({
+    s3: deps.s3,
+    s3ForRegion: deps.s3ForRegion,
+    client: deps.client,
+    taskQueue: deps.taskQueue,
+    warehouseBucket: deps.warehouse.bucket,
+    fileStart: deps.fileStart,
+    sweep: deps.sweep,
+  });
   const common = { connection: deps.connection, namespace: deps.namespace };
 
   const workers = [
     await Worker.create({
       ...common,
       taskQueue: deps.taskQueue,
-      activities: shared,
+      activities: { ...shared, ...sweep },
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     }),
     await Worker.create({ ...common, taskQueue: workerTaskQueue, activities: local, maxConcurrentActivityTaskExecutions: deps.maxConcurrentChunks }),

@@ -6,6 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
 import { createS3Client, s3ClientPool } from '../s3/s3';
+import { fileWorkflowSettings } from '../client';
 import { DuckDBInstance, openDuckDb } from '../parquet/duckdb';
 import { createIntegrationWorkers } from './temporalWorkers';
 import { processDirName, sweepDeadProcessDirs } from './scratchDirs';
@@ -50,6 +51,8 @@ export async function createWorkerProcess(settings: Settings): Promise<WorkerPro
     decompressionLimits: { maxBytes: settings.DECOMPRESSED_MAX_BYTES, maxRatio: settings.DECOMPRESSION_MAX_RATIO },
     admission: { capacityBytes: settings.WORKER_CAPACITY, minFileBytes: settings.WORKER_MIN_FILE_COST },
     smallFileConcurrency: settings.SMALL_FILE_CONCURRENCY,
+    fileStart: fileWorkflowSettings(settings),
+    sweep: { intervalMs: settings.SWEEP_INTERVAL, graceMs: settings.SWEEP_GRACE, lookbackMs: settings.SWEEP_LOOKBACK },
   });
   return {
     client,

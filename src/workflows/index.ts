@@ -1,3 +1,4 @@
 export { fileWorkflow } from './fileWorkflow';
 export { statusWorkflow } from './statusWorkflow';
 export { integrationWorkflow } from './integrationWorkflow';
+export { sweepWorkflow } from './sweepWorkflow';

@@ -1,5 +1,6 @@
-import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { IntegrationActivities } from '../activities/integrations/integrationActivities';
+import type { SweepActivities } from '../activities/sweep/sweepActivities';
 import {
   createIntegrationUpdate,
   CreateIntegrationRequestV1,
@@ -27,6 +28,15 @@ const checks = proxyActivities<IntegrationActivities>({
  * entity. Publishing is idempotent (the keys are per configuration version).
  */
 const publishing = proxyActivities<IntegrationActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+/** Patch: the entity creates its integration's sweep schedule on create and deletes it on delete. */
+export const SWEEP_SCHEDULE = 'sweep-schedule';
+
+/** Like publishing: the change is decided, so its schedule follows it whatever it takes. */
+const schedules = proxyActivities<SweepActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -82,7 +92,9 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
           throw refuse(checked.refusal, checked.problem);
         }
         const now = Date.now();
-        return commit({ version: 1, id, kind: 'inbound', configVersion: 1, createdAt: now, updatedAt: now, inbound: checked.inbound }, 'created', req.actor);
+        const created = await commit({ version: 1, id, kind: 'inbound', configVersion: 1, createdAt: now, updatedAt: now, inbound: checked.inbound }, 'created', req.actor);
+        if (patched(SWEEP_SCHEDULE)) await schedules.ensureSweepSchedule({ integrationId: id });
+        return created;
       }),
     {
       validator: (req) => {
@@ -113,7 +125,9 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
       serially(async () => {
         const current = requireLive(state);
         const now = Date.now();
-        return commit({ ...current, configVersion: current.configVersion + 1, updatedAt: now, deletedAt: now }, 'deleted', req.actor);
+        const deleted = await commit({ ...current, configVersion: current.configVersion + 1, updatedAt: now, deletedAt: now }, 'deleted', req.actor);
+        if (patched(SWEEP_SCHEDULE)) await schedules.deleteSweepSchedule({ integrationId: id });
+        return deleted;
       }),
     { validator: (_req) => void requireLive(state) },
   );

@@ -10,7 +10,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createS3Client, S3ForRegion } from '../../src/s3/s3';
+import { createS3Client, s3ClientPool, S3ForRegion } from '../../src/s3/s3';
+import { fileWorkflowSettings } from '../../src/client';
 import { loadSettings } from '../../src/config/settings';
 import { openDuckDb, DuckDBInstance, queryObjects, sqlString, withConnection } from '../../src/parquet/duckdb';
 import { createIntegrationWorkers, IntegrationWorkers } from '../../src/worker/temporalWorkers';
@@ -98,7 +99,7 @@ const DECOMPRESSION_DEFAULTS = { maxBytes: DEFAULTS.DECOMPRESSED_MAX_BYTES, maxR
 export async function startWorker(
   env: TestWorkflowEnvironment,
   s3: S3Client,
-  opts: { taskQueue: string; warehouseBucket: string; warehousePrefix?: string; capacityBytes?: number; minFileBytes?: number; s3ForRegion?: S3ForRegion },
+  opts: { taskQueue: string; warehouseBucket: string; warehousePrefix?: string; capacityBytes?: number; minFileBytes?: number; s3ForRegion?: S3ForRegion; sweepGraceMs?: number },
 ): Promise<RunningWorker> {
   const workDir = await mkdtemp(join(tmpdir(), 'fme-test-'));
   const db = await openDuckDb({ memoryLimit: '512MB', threads: 2, tempDirectory: workDir });
@@ -107,7 +108,9 @@ export async function startWorker(
     namespace: env.namespace ?? 'default',
     client: env.client,
     s3,
-    s3ForRegion: opts.s3ForRegion,
+    s3ForRegion: opts.s3ForRegion ?? s3ClientPool({ AWS_REGION: 'us-east-1', S3_ENDPOINT: (await sharedMoto()).endpoint, S3_FORCE_PATH_STYLE: true }, s3),
+    fileStart: { ...fileWorkflowSettings(DEFAULTS), taskQueue: opts.taskQueue },
+    sweep: { intervalMs: DEFAULTS.SWEEP_INTERVAL, graceMs: opts.sweepGraceMs ?? DEFAULTS.SWEEP_GRACE, lookbackMs: DEFAULTS.SWEEP_LOOKBACK },
     db,
     taskQueue: opts.taskQueue,
     workDir,

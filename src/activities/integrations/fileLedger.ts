@@ -29,7 +29,8 @@ interface GenerationMarkerV1 {
 async function readJson<T>(s3: S3Client, bucket: string, key: string, abortSignal?: AbortSignal): Promise<T | undefined> {
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
-    return JSON.parse(await res.Body!.transformToString()) as T;
+    // An empty body (generation markers written before runs were recorded) holds nothing.
+    return (JSON.parse((await res.Body!.transformToString()) || 'null') as T | null) ?? undefined;
   } catch (err) {
     if (isS3Error(err, 'NoSuchKey', '404')) return undefined;
     throw err;

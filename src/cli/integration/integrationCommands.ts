@@ -6,7 +6,8 @@ import { deployment, Deployment } from '../deployment';
 import { UsageError } from '../exitCodes';
 import { parseIdList } from '../optionParsers';
 import type { CommandContext } from '../program';
-import { describeIntegration, describeSetup, listLine, setupOf } from './integrationOutput';
+import { describeIntegration, describeSetup, describeSweep, listLine, setupOf } from './integrationOutput';
+import { readSweepState } from '../../activities/sweep/sweepState';
 
 interface ConfigFlags {
   bucket?: string;
@@ -115,8 +116,9 @@ function showCommand(ctx: CommandContext): Command {
       const d = deployment();
       const state = await stateOrFail(d, o.id);
       const setup = setupOf(state, d.settings.PUBLIC_BASE_URL, d.settings.FME_ROLE_ARN);
-      if (o.json) ctx.out(JSON.stringify(setup, null, 2) + '\n');
-      else ctx.out(`${describeIntegration(state)}\n${state.deletedAt === undefined ? describeSetup(setup) : ''}`);
+      const { seen: _seen, ...sweep } = await readSweepState(d.s3, d.settings.WAREHOUSE_BUCKET, o.id);
+      if (o.json) ctx.out(JSON.stringify({ ...setup, sweep }, null, 2) + '\n');
+      else ctx.out(`${describeIntegration(state)}${describeSweep(sweep)}\n${state.deletedAt === undefined ? describeSetup(setup) : ''}`);
     });
 }
 

@@ -1,6 +1,7 @@
 import { notificationEndpointUrl } from '../../domain/integration/endpointUrl';
 import { inboundPolicies, type InboundPolicies } from '../../domain/integration/policies';
 import type { IntegrationState } from '../../messages';
+import type { SweepStateV1 } from '../../activities/sweep/sweepState';
 
 /** Everything the customer needs after a create or a change of bucket, folders or topic. */
 export interface IntegrationSetup {
@@ -50,6 +51,17 @@ export function describeSetup(setup: IntegrationSetup): string {
     indent(json(policies.kmsKeyPolicy)),
     '',
   ].join('\n');
+}
+
+/** What the reconciliation sweep found: files that arrived without a notification mean a misconfiguration. */
+export function describeSweep(s: Omit<SweepStateV1, 'seen'>): string {
+  if (s.lastSweepAt === undefined) return `sweep:            not run yet\n`;
+  const last = s.lastMissed ? `; last ${s.lastMissed.count} at ${new Date(s.lastMissed.at).toISOString()}, e.g. ${s.lastMissed.sample.slice(0, 3).join(', ')}` : '';
+  const warning = s.missedTotal > 0 ? '  <- check the bucket notification, the topic and its subscription' : '';
+  return [
+    `last sweep:       ${new Date(s.lastSweepAt).toISOString()}`,
+    `not notified:     ${s.missedTotal} file${s.missedTotal === 1 ? '' : 's'} found only by the sweep${last}${warning}`,
+  ].join('\n') + '\n';
 }
 
 /** One line per integration for `integration list`. */

@@ -1,0 +1,30 @@
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { sweepStateKey } from '../../domain/ledgerKeys';
+import { isS3Error } from '../../s3/s3';
+
+/** What the sweep remembers of one integration between runs, in the warehouse bucket. */
+export interface SweepStateV1 {
+  version: 1;
+  /** File ids seen (by a notification's workflow or by the sweep) → when the sweep first saw them, in epoch ms. */
+  seen: Record<string, number>;
+  /** Files no notification announced, since the integration was created. */
+  missedTotal: number;
+  lastSweepAt?: number;
+  lastMissed?: { at: number; count: number; sample: string[] };
+}
+
+const empty = (): SweepStateV1 => ({ version: 1, seen: {}, missedTotal: 0 });
+
+export async function readSweepState(s3: S3Client, bucket: string, integrationId: string): Promise<SweepStateV1> {
+  try {
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: sweepStateKey(integrationId) }));
+    return JSON.parse(await res.Body!.transformToString()) as SweepStateV1;
+  } catch (err) {
+    if (isS3Error(err, 'NoSuchKey', '404')) return empty();
+    throw err;
+  }
+}
+
+export async function writeSweepState(s3: S3Client, bucket: string, integrationId: string, state: SweepStateV1): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: sweepStateKey(integrationId), Body: JSON.stringify(state), ContentType: 'application/json' }));
+}

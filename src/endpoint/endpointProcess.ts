@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { fileWorkflowSettings, startFileWorkflow } from '../client';
+import type { Settings } from '../config/settings';
+import { IntegrationStore } from '../activities/integrations/integrationStore';
+import { ObjectIdentities } from '../s3/objectIdentity';
+import { createS3Client, s3ClientPool } from '../s3/s3';
+import { get, httpsCertificateFetcher, localPeerCertificateFetcher } from './certificateFetchers';
+import { Counters } from './counters';
+import { createEndpointServer } from './httpServer';
+import { IntegrationCache } from './integrationCache';
+import { jsonLog } from './log';
+import { EndpointLog, handleNotification, NotificationDeps } from './notificationHandler';
+import { CertificateFetcher, createSnsVerifier } from './snsVerifier';
+
+const START_DEADLINE_MS = 10_000;
+
+export interface EndpointProcess {
+  server: Server;
+  counters: Counters;
+  /** The port it listens on (the OS's choice when HTTP_PORT is 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface EndpointOverrides {
+  /** Tests: a Temporal client of their own environment. */
+  client?: Client;
+  fetchCertificate?: CertificateFetcher;
+  confirmSubscription?: (url: string) => Promise<void>;
+  log?: EndpointLog;
+}
+
+/**
+ * The notification endpoint as a process of its own, so no activity ever blocks it: the
+ * integrations' published records (cached), SNS signature checks, and file workflow starts.
+ */
+export async function startEndpointProcess(settings: Settings, overrides: EndpointOverrides = {}): Promise<EndpointProcess> {
+  const s3 = createS3Client(settings);
+  const s3ForRegion = s3ClientPool(settings, s3);
+  const connection = overrides.client ? undefined : Connection.lazy({ address: settings.TEMPORAL_ADDRESS });
+  const client = overrides.client ?? new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const counters = new Counters();
+  const log = overrides.log ?? jsonLog(settings.LOG_LEVEL);
+  const identities = new ObjectIdentities(s3ForRegion);
+  const fetchCertificate =
+    overrides.fetchCertificate ??
+    (settings.SNS_CERTIFICATE_ENDPOINT
+      ? localPeerCertificateFetcher(settings.SNS_CERTIFICATE_ENDPOINT, {
+          accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
+          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+        })
+      : httpsCertificateFetcher);
+  const startSettings = fileWorkflowSettings(settings);
+  const deps: NotificationDeps = {
+    integrations: new IntegrationCache(new IntegrationStore(s3, settings.WAREHOUSE_BUCKET), settings.INTEGRATION_CACHE_TTL),
+    verify: createSnsVerifier(fetchCertificate),
+    confirmSubscription: overrides.confirmSubscription ?? (async (url) => void (await get(new URL(url)))),
+    resolveObject: (bucket, key, hint, region) => identities.resolve(bucket, key, hint, region),
+    async startFile(integrationId, file) {
+      // SNS waits about 15 s for an answer: a start that cannot be made durable by then is a 503, and SNS delivers again.
+      const { started } = await client.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+        startFileWorkflow(client, { object: file.object, originalCreationTime: file.createdAt, objectBytes: file.bytes, integration: { integrationId }, ...startSettings }),
+      );
+      return { started };
+    },
+    log,
+    counters,
+  };
+  const tls =
+    settings.TLS_CERT_FILE && settings.TLS_KEY_FILE ? { cert: await readFile(settings.TLS_CERT_FILE), key: await readFile(settings.TLS_KEY_FILE) } : undefined;
+  const server = createEndpointServer({ notification: (id, body) => handleNotification(deps, id, body), metrics: () => counters.snapshot() }, tls);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.HTTP_PORT, settings.HTTP_HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    counters,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await connection?.close();
+    },
+  };
+}
