@@ -1,5 +1,5 @@
-# The fme-s3-integration image: one image for the worker (default command) and, once it
-# exists, the HTTP notification service (`node lib/src/http.js`).
+# The fme-s3-integration image: one image for the worker (default command) and the
+# notification endpoint (`node lib/src/endpoint/main.js`).
 #
 # Debian (glibc), not Alpine: @duckdb/node-api ships prebuilt linux-x64/arm64 glibc
 # binaries only. Works on amd64 and arm64 hosts.

@@ -12,9 +12,13 @@
  * This file runs the figures in order and writes the results; the figures are in
  * localValidation.ts (a, b) and endToEnd.ts (c, d), the targets and tables in results.ts.
  *
+ *   (f) the notification endpoint's latency at 100 and 200 signed notifications/s, beside bare starts
+ *   (g) seconds from upload to report through moto's S3 -> SNS -> endpoint -> worker (notifications.ts)
+ *
  * `npm run bench -- --burst N` runs only the burst figures instead (issue 11), written to
  * bench/out/results-burst.json: N files of 1,000 rows at once (burst.ts), and a worker killed
- * mid-file and replaced (killRecovery.ts).
+ * mid-file and replaced (killRecovery.ts). `npm run bench -- --notifications` runs only (f) and
+ * (g), written to bench/out/results-notifications.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +26,7 @@ import { Cleanup, installSignalHandlers } from './cleanup';
 import { loadAverage, warnIfBusy } from './cpuAccounting';
 import { benchBurst } from './burst';
 import { benchServices } from './endToEnd';
-import { ensureEventFile, expectedCombos } from './eventFile';
+import { ensureEventFile, EventFile, expectedCombos } from './eventFile';
 import { BenchFailure } from './failure';
 import { log } from './format';
 import { benchKillRecovery } from './killRecovery';
@@ -53,6 +57,8 @@ import {
   printTargets,
 } from './results';
 import { startServices } from './services';
+import { benchEndpointLatency, benchS3ToReport, NotificationResults } from './notifications';
+import { evaluateNotificationTargets, printNotifications } from './notificationResults';
 
 const cleanup = new Cleanup();
 
@@ -69,12 +75,14 @@ async function main(): Promise<void> {
     const machine = await machineDescription();
     const local = await benchLocal(big, expected.big);
     const services = await benchServices(cleanup, small, big, expected);
-    const targets = evaluateTargets(local, services);
+    const notifications = await benchNotifications(small);
+    const targets = [...evaluateTargets(local, services), ...evaluateNotificationTargets(notifications)];
 
     printMachine(machine, loadAtStart, busyAtStart);
     printFile(big, local.counts);
     printLocal(local, big.rows);
     printEndToEnd(services);
+    printNotifications(notifications);
     printTargets(targets);
     const note = contentionNote(local, services);
     if (note) console.log(`\n${note}`);
@@ -88,8 +96,39 @@ async function main(): Promise<void> {
       endToEnd: { small: services.small, big: services.big },
       statusThroughput: services.status,
       worker: services.worker,
+      notifications,
       targets,
     };
+    await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
+    console.log(`\nWrote ${resultsPath}`);
+  } finally {
+    await cleanup.runAll();
+  }
+}
+
+/** (f) and (g): the endpoint's latency on services of its own, then upload to report through SNS. */
+async function benchNotifications(small: EventFile): Promise<NotificationResults> {
+  const latency = await benchEndpointLatency(cleanup);
+  const s3ToReport = await benchS3ToReport(cleanup, small);
+  return { latency, s3ToReport };
+}
+
+/** `npm run bench -- --notifications`: only (f) and (g). */
+async function mainNotifications(): Promise<void> {
+  installSignalHandlers(cleanup);
+  try {
+    await mkdir(OUT_DIR, { recursive: true });
+    const loadAtStart = loadAverage();
+    const busyAtStart = await warnIfBusy();
+    const small = await ensureEventFile(SMALL_ROWS);
+    const machine = await machineDescription();
+    const notifications = await benchNotifications(small);
+    const targets = evaluateNotificationTargets(notifications);
+    printMachine(machine, loadAtStart, busyAtStart);
+    printNotifications(notifications);
+    printTargets(targets);
+    const resultsPath = join(OUT_DIR, 'results-notifications.json');
+    const results = { at: new Date().toISOString(), machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart }, files: { small }, notifications, targets };
     await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
     console.log(`\nWrote ${resultsPath}`);
   } finally {
@@ -140,14 +179,19 @@ async function mainBurst(files: number): Promise<void> {
   }
 }
 
-const USAGE = 'usage: node lib/bench/bench.js [--burst N]   (npm run bench -- --burst N)';
+const USAGE = 'usage: node lib/bench/bench.js [--burst N | --notifications]   (npm run bench -- --burst N)';
 
-/** `--burst N` or `--burst=N`: the number of files; undefined without it (the full bench). */
-function parseArgs(argv: string[]): { burst?: number } {
+/** `--burst N` or `--burst=N`: the number of files; `--notifications`; neither: the full bench. */
+function parseArgs(argv: string[]): { burst?: number; notifications?: boolean } {
   let burst: number | undefined;
+  let notifications = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     let raw: string | undefined;
+    if (arg === '--notifications') {
+      notifications = true;
+      continue;
+    }
     if (arg === '--burst') raw = argv[++i];
     else if (arg.startsWith('--burst=')) raw = arg.slice('--burst='.length);
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
@@ -155,10 +199,11 @@ function parseArgs(argv: string[]): { burst?: number } {
     if (raw === undefined || !Number.isSafeInteger(n) || n < 1) throw new Error(`--burst takes a number of files (a whole number ≥ 1), got ${raw ?? 'nothing'}\n${USAGE}`);
     burst = n;
   }
-  return { burst };
+  if (burst !== undefined && notifications) throw new Error(`--burst and --notifications are separate runs\n${USAGE}`);
+  return { burst, notifications };
 }
 
-function argsOrExit(): { burst?: number } {
+function argsOrExit(): { burst?: number; notifications?: boolean } {
   try {
     return parseArgs(process.argv.slice(2));
   } catch (err) {
@@ -168,8 +213,8 @@ function argsOrExit(): { burst?: number } {
 }
 
 if (require.main === module) {
-  const { burst } = argsOrExit();
-  (burst === undefined ? main() : mainBurst(burst)).then(
+  const { burst, notifications } = argsOrExit();
+  (notifications ? mainNotifications() : burst === undefined ? main() : mainBurst(burst)).then(
     () => process.exit(0),
     (err: unknown) => {
       if (cleanup.interrupted) return; // the signal handler stops everything and exits
