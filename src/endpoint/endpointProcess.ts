@@ -54,17 +54,31 @@ export async function startEndpointProcess(settings: Settings, overrides: Endpoi
         })
       : httpsCertificateFetcher);
   const startSettings = fileWorkflowSettings(settings);
+  const pendingStarts = new Set<Promise<void>>();
   const deps: NotificationDeps = {
     integrations: new IntegrationCache(new IntegrationStore(s3, settings.WAREHOUSE_BUCKET), settings.INTEGRATION_CACHE_TTL),
     verify: createSnsVerifier(fetchCertificate),
     confirmSubscription: overrides.confirmSubscription ?? (async (url) => void (await get(new URL(url)))),
     resolveObject: (bucket, key, hint, region) => identities.resolve(bucket, key, hint, region),
     async startFile(integrationId, file) {
-      // SNS waits about 15 s for an answer: a start that cannot be made durable by then is a 503, and SNS delivers again.
-      const { started } = await client.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
-        startFileWorkflow(client, { object: file.object, originalCreationTime: file.createdAt, objectBytes: file.bytes, integration: { integrationId }, ...startSettings }),
-      );
-      return { started };
+      // SNS waits about 15 s for an answer: a start not durable within 10 s is a 503, and SNS
+      // delivers again. The client's own retries can outlast a deadline, so the answer does not
+      // wait for them; a start that lands later anyway is harmless (starts are idempotent).
+      const start = startFileWorkflow(client, { object: file.object, originalCreationTime: file.createdAt, objectBytes: file.bytes, integration: { integrationId }, ...startSettings });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the start was not durable within ${START_DEADLINE_MS} ms`)), START_DEADLINE_MS);
+      });
+      // Closing the connection under a start still retrying would fail it from inside the client.
+      const settled = start.then(() => undefined, () => undefined);
+      pendingStarts.add(settled);
+      void settled.then(() => pendingStarts.delete(settled));
+      try {
+        const { started } = await Promise.race([start, late]);
+        return { started };
+      } finally {
+        clearTimeout(timer);
+      }
     },
     log,
     counters,
@@ -82,8 +96,11 @@ export async function startEndpointProcess(settings: Settings, overrides: Endpoi
     counters,
     port,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections would hold close() open; requests in flight still finish.
+      server.closeIdleConnections();
+      await closed;
+      await Promise.all(pendingStarts);
       await connection?.close();
     },
   };

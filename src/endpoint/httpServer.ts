@@ -19,12 +19,16 @@ function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
+      if (size <= MAX_BODY_BYTES) chunks.push(c);
+      else if (!tooLarge) {
+        // Keep reading (and dropping) the rest, so the 413 reaches the client instead of a reset.
+        tooLarge = true;
+        chunks.length = 0;
         reject(new BodyTooLarge());
-        req.destroy();
-      } else chunks.push(c);
+      }
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
@@ -58,7 +62,11 @@ export function createEndpointServer(routes: EndpointRoutes, tls?: { cert: Buffe
       try {
         body = await readBody(req);
       } catch (err) {
-        if (err instanceof BodyTooLarge) return send(res, { status: 413, body: { error: 'BODY_TOO_LARGE', detail: `more than ${MAX_BODY_BYTES} bytes` } });
+        if (err instanceof BodyTooLarge) {
+          res.setHeader('connection', 'close');
+          req.once('end', () => send(res, { status: 413, body: { error: 'BODY_TOO_LARGE', detail: `more than ${MAX_BODY_BYTES} bytes` } }));
+          return;
+        }
         return; // the client went away
       }
       send(res, await routes.notification(match[1]!, body));

@@ -16,7 +16,10 @@ export function createSnsVerifier(fetchCertificate: CertificateFetcher, cacheSiz
   function certificate(url: string): Promise<string> {
     let pem = cache.get(url);
     if (!pem) {
-      pem = fetchCertificate(url);
+      pem = fetchCertificate(url).then((text) => {
+        if (!text.includes('-----BEGIN')) throw new Error(`${url} did not answer with a PEM`);
+        return text;
+      });
       // A failed fetch is not remembered: the next message tries again.
       pem.catch(() => cache.delete(url));
       cache.set(url, pem);

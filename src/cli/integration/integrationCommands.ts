@@ -7,7 +7,7 @@ import { UsageError } from '../exitCodes';
 import { parseIdList } from '../optionParsers';
 import type { CommandContext } from '../program';
 import { describeIntegration, describeSetup, describeSweep, listLine, setupOf } from './integrationOutput';
-import { readSweepState } from '../../activities/sweep/sweepState';
+import { readSweepState, SweepStateV1 } from '../../activities/sweep/sweepState';
 
 interface ConfigFlags {
   bucket?: string;
@@ -116,7 +116,9 @@ function showCommand(ctx: CommandContext): Command {
       const d = deployment();
       const state = await stateOrFail(d, o.id);
       const setup = setupOf(state, d.settings.PUBLIC_BASE_URL, d.settings.FME_ROLE_ARN);
-      const { seen: _seen, ...sweep } = await readSweepState(d.s3, d.settings.WAREHOUSE_BUCKET, o.id);
+      // The remembered identities are the sweep's working memory, not something to show.
+      const sweep: Omit<SweepStateV1, 'seen'> & { seen?: unknown } = await readSweepState(d.s3, d.settings.WAREHOUSE_BUCKET, o.id);
+      delete sweep.seen;
       if (o.json) ctx.out(JSON.stringify({ ...setup, sweep }, null, 2) + '\n');
       else ctx.out(`${describeIntegration(state)}${describeSweep(sweep)}\n${state.deletedAt === undefined ? describeSetup(setup) : ''}`);
     });

@@ -40,6 +40,12 @@ export function snsStringToSign(m: SnsMessage): string {
 /** The region in an SNS topic ARN (`arn:aws:sns:<region>:<account>:<name>`). */
 export const regionOfTopicArn = (topicArn: string) => topicArn.split(':')[3] ?? '';
 
+/** SNS's host for the topic's region (China's regions are under amazonaws.com.cn). */
+export function snsHostOf(topicArn: string): string {
+  const region = regionOfTopicArn(topicArn);
+  return `sns.${region}.amazonaws.com${topicArn.startsWith('arn:aws-cn:') ? '.cn' : ''}`;
+}
+
 /**
  * Only SNS's own certificate location for the topic's region: anything else (another host, a
  * path, a port, plain http, a redirect target) could be a certificate the sender made itself.
@@ -56,9 +62,10 @@ export function isSnsCertificateUrl(url: string, topicArn: string): boolean {
     u.protocol === 'https:' &&
     u.port === '' &&
     u.username === '' &&
+    u.password === '' &&
     u.search === '' &&
     /^[a-z]{2}(-[a-z]+)+-\d+$/.test(region) &&
-    u.hostname === `sns.${region}.amazonaws.com` &&
+    u.hostname === snsHostOf(topicArn) &&
     /^\/SimpleNotificationService-[0-9a-f]+\.pem$/.test(u.pathname)
   );
 }
@@ -67,7 +74,7 @@ export function isSnsCertificateUrl(url: string, topicArn: string): boolean {
 export function isSnsSubscribeUrl(url: string, topicArn: string): boolean {
   try {
     const u = new URL(url);
-    return u.protocol === 'https:' && u.port === '' && u.hostname === `sns.${regionOfTopicArn(topicArn)}.amazonaws.com`;
+    return u.protocol === 'https:' && u.port === '' && u.hostname === snsHostOf(topicArn);
   } catch {
     return false;
   }
