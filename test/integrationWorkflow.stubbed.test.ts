@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { IntegrationActivities } from '../src/activities/integrations/integrationActivities';
+import type { SweepActivities } from '../src/activities/sweep/sweepActivities';
 import { conflictsOf } from '../src/domain/integration/conflicts';
 import { describeIssues, InboundConfigInput, inboundConfigSchema } from '../src/domain/integration/inboundConfig';
 import { integrationWorkflowIdOf } from '../src/domain/keys';
@@ -29,6 +30,8 @@ class Store {
   checkFailures = 0;
   /** checkIntegrationChange takes this long: room for a concurrent change to interleave, were it not serialized. */
   checkMs = 0;
+  /** ensureSweepSchedule and deleteSweepSchedule calls, in order (`ensure <id>`, `delete <id>`). */
+  schedules: string[] = [];
 }
 
 /** The real checks (schema, existing records, conflicts) over the in-memory records. */
@@ -72,6 +75,18 @@ function stubbedActivities(store: () => Store): IntegrationActivities {
   };
 }
 
+/** The sweep schedule the entity keeps beside its integration, as calls only. */
+function stubbedSchedules(store: () => Store): Pick<SweepActivities, 'ensureSweepSchedule' | 'deleteSweepSchedule'> {
+  return {
+    async ensureSweepSchedule(input) {
+      store().schedules.push(`ensure ${input.integrationId}`);
+    },
+    async deleteSweepSchedule(input) {
+      store().schedules.push(`delete ${input.integrationId}`);
+    },
+  };
+}
+
 function configFor(bucket: string, extra: Partial<InboundConfigInput> = {}): InboundConfigInput {
   return {
     environments: ['env-a'],
@@ -111,7 +126,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
 
   before(async function () {
     env = await timeSkippingTemporal();
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: stubbedActivities(() => store) });
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: { ...stubbedActivities(() => store), ...stubbedSchedules(() => store) } });
     running = worker.run();
   });
 
@@ -139,6 +154,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
     );
     assert.deepEqual(store.current.get(id), state);
     assert.deepEqual(await integrationState(env.client, id), state, 'the state query answers the same');
+    assert.deepEqual(store.schedules, [`ensure ${id}`], 'its sweep schedule is created with it');
   });
 
   it('a second create of the same id is refused (IntegrationExists) and publishes nothing', async () => {
@@ -157,6 +173,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
       return true;
     });
     assert.deepEqual(store.published, []);
+    assert.deepEqual(store.schedules, [], 'no sweep schedule for a refused create');
     const handle = env.client.workflow.getHandle(integrationWorkflowIdOf(id));
     await waitFor('the empty entity to end', async () => ((await handle.describe()).status.name === 'COMPLETED' ? true : undefined));
     const created = await createIntegration(env.client, taskQueue, id, configFor(bucket));
@@ -223,6 +240,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
     await assert.rejects(deleteIntegration(env.client, id), refusedWith(IntegrationRefusal.DELETED));
     await assert.rejects(createIntegration(env.client, taskQueue, id, configFor(bucket)), refusedWith(IntegrationRefusal.DELETED));
     assert.equal(store.published.length, 2, 'nothing published after the deletion');
+    assert.deepEqual(store.schedules, [`ensure ${id}`, `delete ${id}`], 'its sweep schedule is deleted with it, once');
     assert.deepEqual(await integrationState(env.client, id), tombstone);
   });
 
@@ -265,11 +283,11 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
 
   it('create, update and delete in one run, then continue-as-new: the new run holds the tombstone and still refuses changes', async () => {
     const { id, bucket } = fresh();
-    // The create's update completes at event 21, the update's at 38, the deletion's at 49: the deletion crosses 42.
+    // The create's update completes at event 29 (its sweep schedule included), the update's at 46, the deletion's at 63: the deletion crosses 50.
     const handle = await env.client.workflow.start<typeof integrationWorkflow>('integrationWorkflow', {
       workflowId: integrationWorkflowIdOf(id),
       taskQueue,
-      args: [{ version: 1, id, continueAsNewAfterEvents: 42 } satisfies IntegrationWorkflowInputV1],
+      args: [{ version: 1, id, continueAsNewAfterEvents: 50 } satisfies IntegrationWorkflowInputV1],
     });
     const firstRun = handle.firstExecutionRunId;
     await createIntegration(env.client, taskQueue, id, configFor(bucket), 'alice');
