@@ -30,7 +30,9 @@ export function fakeS3(opts: { beforePut?: (key: string) => Promise<void> | void
       const key = command.input.Key!;
       await opts.beforePut?.(key);
       const chunks: Buffer[] = [];
-      for await (const c of command.input.Body as Readable) chunks.push(c as Buffer);
+      const body = command.input.Body;
+      if (typeof body === 'string' || body instanceof Uint8Array) chunks.push(Buffer.from(body));
+      else for await (const c of body as Readable) chunks.push(c as Buffer);
       puts.push({ key, body: Buffer.concat(chunks) });
       return {};
     }
