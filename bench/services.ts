@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { freePort, Moto, startMoto } from '../src/dev/moto';
 import { PROJECT_ROOT, TEMPORAL_CLI } from '../src/dev/venv';
 import { createS3Client } from '../src/s3/s3';
+import { DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS } from '../src/client';
 import { Cleanup, stopChild } from './cleanup';
 import { log, sleep } from './format';
 import { DEFAULTS, DUCKDB_THREADS, OUT_DIR, STATUS_FLUSH_DELAY_MS } from './params';
@@ -63,7 +64,7 @@ export interface TemporalServer {
 export async function startTemporal(cleanup: Cleanup): Promise<TemporalServer> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error', ...DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS];
   const child = spawn(TEMPORAL_CLI, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   cleanup.track(child);
   cleanup.add('temporal dev server', () => stopChild(child, 10_000));

@@ -1,4 +1,4 @@
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { fileWorkflowIdOf, ObjectVersion } from './domain/keys';
 import { MAX_GENERATION } from './domain/entryId';
@@ -12,7 +12,14 @@ import {
   InboundIntegrationV1,
   progressQuery,
   reprocessSignal,
+  FileOutcome,
+  SA_BUCKET,
+  SA_INTEGRATION_ID,
+  SA_OBJECT_KEY,
+  SA_OUTCOME,
+  SEARCH_ATTRIBUTES,
 } from './messages';
+import { SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
 export interface StartFileParams {
   object: ObjectVersion;
@@ -66,6 +73,7 @@ export async function startFileWorkflow(client: Client, p: StartFileParams): Pro
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       memo: { bucket: p.object.bucket, key: p.object.key, version: p.object.version, integrationId: p.integration.integrationId },
+      typedSearchAttributes: fileSearchAttributes(p),
     });
     return { workflowId, started: true, handle };
   } catch (err) {
@@ -88,9 +96,46 @@ export async function startNextGeneration(client: Client, p: StartFileParams & {
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
     memo: { bucket: p.object.bucket, key: p.object.key, version: p.object.version, integrationId: p.integration.integrationId, reason: p.reason ?? '' },
+    typedSearchAttributes: fileSearchAttributes(p),
   });
   return { kind: 'next-generation', workflowId, generation: p.generation };
 }
+
+/** What the Web UI lists a file by from its start; the workflow sets outcome and invalid rows as it goes. */
+function fileSearchAttributes(p: StartFileParams): SearchAttributePair[] {
+  return [
+    { key: SA_INTEGRATION_ID, value: p.integration.integrationId },
+    { key: SA_BUCKET, value: p.object.bucket },
+    { key: SA_OBJECT_KEY, value: p.object.key },
+    { key: SA_OUTCOME, value: FileOutcome.PROCESSING },
+  ];
+}
+
+const TYPE_NAMES: Record<string, number> = { [SearchAttributeType.KEYWORD]: 2, [SearchAttributeType.INT]: 3 };
+
+/**
+ * Registers the search attributes file workflows carry (idempotent: present ones are left
+ * alone). Starts fail on a server that lacks them, so the worker and the endpoint call this at
+ * start-up; a server that refuses (Temporal Cloud registers them through its own API) is left
+ * to the operator, and the error says so.
+ */
+export async function registerSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<void> {
+  // The time-skipping test server does not list them: then every one is added, present or not.
+  const present = await connection.operatorService
+    .listSearchAttributes({ namespace })
+    .then((r) => r.customAttributes ?? {}, () => ({}) as Record<string, unknown>);
+  const missing = SEARCH_ATTRIBUTES.filter((a) => !(a.name in present));
+  if (missing.length === 0) return;
+  try {
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing.map((a) => [a.name, TYPE_NAMES[a.type]!])) });
+  } catch (err) {
+    // Another process registered them meanwhile.
+    if (!/already exists/i.test(String((err as Error).message))) throw err;
+  }
+}
+
+/** `temporal server start-dev` flags that register them on a dev server. */
+export const DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS = SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type === SearchAttributeType.INT ? 'Int' : 'Keyword'}`]);
 
 /** The input of a file workflow: V3 when it names its integration, V1/V2 when it carries settings. */
 function fileInputOf(p: StartFileParams, generation: number): FileWorkflowInput {

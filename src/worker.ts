@@ -4,7 +4,7 @@ import { installWorkerRuntime } from './worker/runtimeLogger';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
-  installWorkerRuntime(settings.LOG_LEVEL);
+  installWorkerRuntime(settings.LOG_LEVEL, settings.WORKER_METRICS_ADDRESS);
   const worker = await createWorkerProcess(settings);
   console.log(`worker ready: task queue ${settings.TASK_QUEUE}, own queue ${worker.workerTaskQueue}`);
   await worker.run();

@@ -45,6 +45,7 @@ describe('config', () => {
       PUBLIC_BASE_URL: 'http://localhost:8080',
       FME_ROLE_ARN: 'arn:aws:iam::000000000000:role/fme-s3-integration',
       LOG_LEVEL: 'INFO',
+      WORKER_METRICS_ADDRESS: '0.0.0.0:9464',
       DECOMPRESSED_MAX_BYTES: 64 * 1024 ** 3,
       DECOMPRESSION_MAX_RATIO: 1000,
     });
@@ -61,6 +62,15 @@ describe('config', () => {
     assert.match(errorOf({ DECOMPRESSED_MAX_BYTES: '0' }).message, /^ {2}DECOMPRESSED_MAX_BYTES: .*\(got "0"\)$/m);
     assert.match(errorOf({ DECOMPRESSION_MAX_RATIO: '0' }).message, /^ {2}DECOMPRESSION_MAX_RATIO: .*\(got "0"\)$/m);
     assert.match(errorOf({ DECOMPRESSION_MAX_RATIO: 'x' }).message, /^ {2}DECOMPRESSION_MAX_RATIO: .*\(got "x"\)$/m);
+  });
+
+  it('reads the worker metrics address as host:port, the empty string turning the metrics off', () => {
+    assert.equal(loadSettings({ WORKER_METRICS_ADDRESS: '127.0.0.1:19464' }).WORKER_METRICS_ADDRESS, '127.0.0.1:19464');
+    assert.equal(loadSettings({ WORKER_METRICS_ADDRESS: '[::]:9464' }).WORKER_METRICS_ADDRESS, '[::]:9464');
+    assert.equal(loadSettings({ WORKER_METRICS_ADDRESS: '' }).WORKER_METRICS_ADDRESS, '');
+    for (const bad of ['9464', 'localhost', 'http://0.0.0.0:9464']) {
+      assert.match(errorOf({ WORKER_METRICS_ADDRESS: bad }).message, /^ {2}WORKER_METRICS_ADDRESS: host:port such as 0\.0\.0\.0:9464, or empty/m, bad);
+    }
   });
 
   it('refuses settings that contradict each other, naming the variable to change', () => {

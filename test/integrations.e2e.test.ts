@@ -21,6 +21,7 @@ const ROWS = 400;
 /** Rows of eventsSql(400) by environment: even rows env-a, odd env-b, i % 97 = 5 env-unknown. */
 const unknownRows = [...Array(ROWS).keys()].filter((i) => i % 97 === 5).length;
 const envBRows = [...Array(ROWS).keys()].filter((i) => i % 97 !== 5 && i % 2 === 1).length;
+const validOf = (entries: StatusEntry[]) => rowsIn(entries.filter((e) => e.valid));
 
 describe('integrations as entities, managed from the CLI, against a running deployment', function () {
   let env: TestWorkflowEnvironment;
@@ -123,6 +124,15 @@ describe('integrations as entities, managed from the CLI, against a running depl
     const invalidEnv = (entries: StatusEntry[]) => rowsIn(entries.filter((e) => e.errors.includes('INVALID_ENVIRONMENT_ID')));
     assert.equal(invalidEnv(first), envBRows + unknownRows, 'env-b is not among the integration environments yet');
     assert.equal((await progressOf(key)).configVersion, 1);
+
+    // What an operator types in the Web UI: this integration's files with invalid rows.
+    const listed = await waitFor('the file listed by its search attributes', async () => {
+      const found: { id: string; memo?: Record<string, unknown> }[] = [];
+      for await (const w of env.client.workflow.list({ query: `FmeIntegrationId = '${id}' AND FmeInvalidRows > 0 AND FmeOutcome = 'invalid-rows'` })) found.push({ id: w.workflowId, memo: w.memo });
+      return found.length === 1 ? found[0] : undefined;
+    });
+    assert.match(listed.id, /in\/a\.parquet@/);
+    assert.equal((listed.memo?.summary as { rowsInvalid: number }).rowsInvalid, ROWS - validOf(first), 'the memo summarises the pass');
 
     const updated = await json<IntegrationSetup>(['integration', 'update', '--id', id, '--environments', 'env-a,env-b']);
     assert.equal(updated.integration.configVersion, 2);

@@ -29,10 +29,11 @@ describe('npm start: the demo a newcomer runs', function () {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`prints an environment the CLI works with as pasted, logs no WARN, and ${signal} to npm stops everything it started`, async () => {
-      const [temporalPort, uiPort, motoPort] = [await freePort(), await freePort(), await freePort()];
+      const [temporalPort, uiPort, motoPort, httpPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const demoDir = await mkdtemp(join(tmpdir(), 'fme-demo-'));
       const npm = spawn('npm', ['start', '--ignore-scripts'], {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), MOTO_PORT: String(motoPort), DEMO_DIR: await mkdtemp(join(tmpdir(), 'fme-demo-')) },
+        env: { ...process.env, TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), MOTO_PORT: String(motoPort), HTTP_PORT: String(httpPort), DEMO_DIR: demoDir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -45,6 +46,20 @@ describe('npm start: the demo a newcomer runs', function () {
         const pasted = Object.fromEntries(exportLine.split(' ').map((kv) => kv.split('=') as [string, string]));
         assert.equal(pasted.TEMPORAL_ADDRESS, `127.0.0.1:${temporalPort}`);
         assert.equal(pasted.S3_ENDPOINT, `http://127.0.0.1:${motoPort}`);
+        // The seed's flow: the sample's report came through S3 -> SNS -> the endpoint.
+        assert.match(output, /^ {2}report: +s3:\/\/fme-demo-customer\/status\/\d{4}-\d\d-\d\d\/.+_report\.status$/m);
+        assert.match(output, /no workflow was started by hand/);
+        assert.match(output, new RegExp(`endpoint: +http://127\\.0\\.0\\.1:${httpPort}/v1/integrations/demo/notifications`));
+
+        // The printed upload command: another file, another report, nothing else done.
+        assert.match(output, /^ {2}npm run -s demo:upload$/m);
+        const upload = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+          execFile('npm', ['run', '-s', 'demo:upload'], { cwd: PROJECT_ROOT, env: { ...process.env, DEMO_DIR: demoDir } }, (err, stdout, stderr) =>
+            resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
+          ),
+        );
+        assert.equal(upload.code, 0, upload.stderr);
+        assert.match(upload.stdout, /^report: +s3:\/\/fme-demo-customer\/status\/.+_report\.status\nrows: +\d+ valid, \d+ invalid$/m);
         const progressLine = output.match(/^ {2}npm run -s cli -- (progress .+)$/m)?.[1];
         assert.ok(progressLine, output);
 

@@ -20,11 +20,13 @@ import { FileLedger } from './integrations/fileLedger';
 import { warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
 import { deleteKeys, S3ForRegion } from '../s3/s3';
 import { classifyObjectReadError } from './objectReadErrors';
+import { countFile, recordNotificationLag } from './activityMetrics';
 import {
   ChunkResultV1,
   DownloadFileInputV1,
   DownloadFileResultV1,
   FailureType,
+  FileOutcome,
   InspectFileInputV1,
   InspectFileResultV1,
   ProcessChunkInputV1,
@@ -98,6 +100,7 @@ export function createFileActivities(deps: FileActivityDeps) {
         // because Temporal no longer retains the run that processed this very object version.
         if (input.ctx.generation === 0) {
           Context.current().log.warn('this object version was processed by an earlier run Temporal no longer retains; nothing to do (reprocess ingests it again)', { key: object.key });
+          countFile(input.contentCheck?.integrationId, FileOutcome.PROCESSED_BEFORE);
           return { kind: 'processed-before' };
         }
         Context.current().log.warn('generation marker written by another run; continuing', { generation: input.ctx.generation });
@@ -109,6 +112,8 @@ export function createFileActivities(deps: FileActivityDeps) {
       const unwrapped = join(work, 'file.parquet');
       const localPath = join(dir, 'file.parquet');
       let contentHash: string | undefined;
+      // From the upload to the first pass's work starting: the first attempt only (a retry's wait is not the notification's).
+      if (input.ctx.generation === 0 && Context.current().info.attempt === 1) recordNotificationLag((Date.now() - input.ctx.originalCreationTime) / 1000);
       try {
         let response;
         try {
@@ -143,6 +148,8 @@ export function createFileActivities(deps: FileActivityDeps) {
           const first = (await ledger.decideContent(input.fileId, input.ctx.generation, input.contentCheck, sha256, abortSignal())).duplicateOf;
           if (first) {
             Context.current().log.info('content already ingested under this configuration; repeating its outcome', { sha256, firstObject: first.object });
+            // A duplicate pass stores and commits nothing: it ends with this outcome.
+            countFile(input.contentCheck.integrationId, FileOutcome.DUPLICATE);
             return { kind: 'duplicate', entries: duplicateContentEntries(input.ctx, first.groups, first.object), firstObject: first.object, sha256 };
           }
         }

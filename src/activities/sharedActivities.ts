@@ -7,6 +7,7 @@ import { createStatusActivities } from './statusActivities';
 import { FileLedger } from './integrations/fileLedger';
 import { createIntegrationActivities } from './integrations/integrationActivities';
 import { createIntegrationGoneActivities } from './integrations/integrationGoneActivities';
+import { committedOutcome, countFile } from './activityMetrics';
 
 export interface SharedActivityDeps {
   s3: S3Client;
@@ -62,6 +63,8 @@ export function createSharedActivities(deps: SharedActivityDeps) {
       );
       // After the manifest: content is on record only once its generation is in the events store.
       if (input.content) await ledger.recordContent(input.content, input.object, input.fileId, input.generation);
+      // Every stored or rejected pass ends here (both paths), once per successful attempt.
+      countFile(input.content?.integrationId, committedOutcome(input.content?.groups, input.keys.length));
       return { deleted: stale.length };
     },
 

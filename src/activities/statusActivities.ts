@@ -6,6 +6,7 @@ import { statusWorkflowIdOf } from '../domain/keys';
 import { checkedStatusDocument } from '../domain/statusEntrySchema';
 import { toStatusDocument } from '../domain/statusEntry';
 import { isS3Error, S3ForRegion } from '../s3/s3';
+import { countReportedRows, recordReportWrite } from './activityMetrics';
 import {
   BACKPRESSURE_ENTRIES,
   BACKPRESSURE_MEMO_KEY,
@@ -50,6 +51,40 @@ export function createStatusActivities(deps: StatusActivityDeps) {
     return hold;
   }
 
+  /**
+   * Writes one report to `key`, never over anything. It never reads the status prefix (the
+   * seed's policy grants only PutObject there): a retried write of this same report is
+   * recognised by the key's listed ETag, which is the body's MD5. Anything else at the key,
+   * or an ETag that is not an MD5 (SSE-KMS), is `taken`: the workflow uses the next key.
+   */
+  async function writeReport(input: WriteStatusReportInputV1): Promise<WriteStatusReportResultV1> {
+    // The contract's shape, checked at the last step before the customer sees it.
+    const body = JSON.stringify(checkedStatusDocument(input.document), null, 2);
+    const s3 = deps.s3ForRegion && input.region ? deps.s3ForRegion(input.region) : deps.s3;
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: input.bucket,
+          Key: input.key,
+          Body: body,
+          ContentType: 'application/json',
+          IfNoneMatch: '*',
+          ACL: 'bucket-owner-full-control',
+        }),
+      );
+      return { outcome: 'written' };
+    } catch (err) {
+      if (!isS3Error(err, 'PreconditionFailed', '412')) throw err;
+    }
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: input.bucket, Prefix: input.key, MaxKeys: 1 }));
+    const existing = listed.Contents?.find((o) => o.Key === input.key);
+    // Gone again since the 412 (deleted by someone): the retry writes it.
+    if (!existing) throw new Error(`report key ${input.key} was taken, then vanished; retrying`);
+    if (existing.ETag === md5Etag(body)) return { outcome: 'already-written' };
+    Context.current().log.warn('report key taken by other content, or its ETag is not an MD5 (SSE-KMS)', { key: input.key, etag: existing.ETag });
+    return { outcome: 'taken' };
+  }
+
   return {
     /**
      * Hands entries to the status workflow of (bucket, status prefix), starting it if needed.
@@ -84,40 +119,21 @@ export function createStatusActivities(deps: StatusActivityDeps) {
         signal: statusEntriesSignal,
         signalArgs: [{ entries: input.entries, ...(input.passEnded ? { passEnded: true } : {}), ...(input.region ? { region: input.region } : {}) }],
       });
+      // Counted once the status workflow has them: a hand-over held back is not counted.
+      countReportedRows(input.entries.map((e) => e.entry));
     },
 
-    /**
-     * Writes one report to `key`, never over anything. It never reads the status prefix (the
-     * seed's policy grants only PutObject there): a retried write of this same report is
-     * recognised by the key's listed ETag, which is the body's MD5. Anything else at the key,
-     * or an ETag that is not an MD5 (SSE-KMS), is `taken`: the workflow uses the next key.
-     */
+    /** Writes one report (see writeReport), timed: `fme_report_write_seconds`. */
     async writeStatusReport(input: WriteStatusReportInputV1): Promise<WriteStatusReportResultV1> {
-      // The contract's shape, checked at the last step before the customer sees it.
-      const body = JSON.stringify(checkedStatusDocument(input.document), null, 2);
-      const s3 = deps.s3ForRegion && input.region ? deps.s3ForRegion(input.region) : deps.s3;
+      const began = performance.now();
+      let outcome = 'failed';
       try {
-        await s3.send(
-          new PutObjectCommand({
-            Bucket: input.bucket,
-            Key: input.key,
-            Body: body,
-            ContentType: 'application/json',
-            IfNoneMatch: '*',
-            ACL: 'bucket-owner-full-control',
-          }),
-        );
-        return { outcome: 'written' };
-      } catch (err) {
-        if (!isS3Error(err, 'PreconditionFailed', '412')) throw err;
+        const result = await writeReport(input);
+        outcome = result.outcome;
+        return result;
+      } finally {
+        recordReportWrite((performance.now() - began) / 1000, outcome);
       }
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: input.bucket, Prefix: input.key, MaxKeys: 1 }));
-      const existing = listed.Contents?.find((o) => o.Key === input.key);
-      // Gone again since the 412 (deleted by someone): the retry writes it.
-      if (!existing) throw new Error(`report key ${input.key} was taken, then vanished; retrying`);
-      if (existing.ETag === md5Etag(body)) return { outcome: 'already-written' };
-      Context.current().log.warn('report key taken by other content, or its ETag is not an MD5 (SSE-KMS)', { key: input.key, etag: existing.ETag });
-      return { outcome: 'taken' };
     },
   };
 }

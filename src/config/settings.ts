@@ -79,6 +79,12 @@ const settingsObject = z.object({
   SWEEP_GRACE: duration.default(2 * 60_000),
   SWEEP_LOOKBACK: duration.default(24 * 3_600_000),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  // Where the worker serves Prometheus metrics (the Temporal runtime's exporter, GET /metrics):
+  // host:port; the empty string turns them off.
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^$|^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):\d{1,5}$/, 'host:port such as 0.0.0.0:9464, or empty to turn the metrics off')
+    .default('0.0.0.0:9464'),
   // Whole-file gzip/bzip2 output limits, so a decompression bomb cannot fill WORK_DIR. 64 GiB is
   // far above what a 1 GB file becomes (Parquet inside is already compressed: whole-file gzip
   // gains 1-3x, 10x on an uncompressed Parquet file) and bounds what one file may take from the
@@ -87,6 +93,9 @@ const settingsObject = z.object({
   DECOMPRESSED_MAX_BYTES: byteSize.default(64 * 2 ** 30),
   DECOMPRESSION_MAX_RATIO: z.coerce.number().positive().default(1000),
 });
+/** The name of every setting (environment variable). */
+export const SETTING_NAMES = Object.keys(settingsObject.shape) as (keyof z.infer<typeof settingsObject>)[];
+
 /** Every setting, its environment variable and default. The README's configuration table mirrors this. */
 export const settingsSchema = settingsObject.superRefine((s, ctx) => {
   if ((s.TLS_CERT_FILE === undefined) !== (s.TLS_KEY_FILE === undefined)) {

@@ -25,12 +25,14 @@ export function expectedCounts(n: number): Map<string, number> {
   return m;
 }
 
-export function eventsSql(n: number): string {
+/** `variant` makes the keys (and so the file's bytes) differ without changing any row's codes: each demo upload is new content. */
+export function eventsSql(n: number, variant?: string): string {
+  const key = variant === undefined ? `'user-' || i` : `'user-' || i || '-' || '${variant.replace(/[^A-Za-z0-9-]/g, '')}'`;
   return `SELECT
       CASE WHEN i % 97 = 5 THEN 'env-unknown' WHEN i % 2 = 0 THEN 'env-a' ELSE 'env-b' END AS environmentId,
       'user' AS trafficTypeId,
       'checkout' AS eventTypeId,
-      CASE WHEN i % 101 = 7 THEN NULL ELSE 'user-' || i END AS "key",
+      CASE WHEN i % 101 = 7 THEN NULL ELSE ${key} END AS "key",
       (CASE WHEN i % 89 = 3 THEN 1700000000 WHEN i % 89 = 4 THEN 1700000000000000 ELSE 1700000000000 + i * 1000 END)::BIGINT AS "timestamp",
       CASE WHEN i % 10 = 0 THEN NULL ELSE i * 1.5 END::DOUBLE AS "value",
       MAP {'i': i::VARCHAR} AS properties

@@ -1,25 +1,28 @@
 /**
- * The main job on embedded local defaults: a Temporal dev server (SQLite, Web UI), moto as
- * S3, and the worker; then the inbound path on a generated sample file, until Ctrl-C.
+ * The main job on embedded local defaults, following the seed: a Temporal dev server (SQLite,
+ * Web UI) and moto (S3 and SNS), the worker and the notification endpoint; then the customer's
+ * set-up steps against moto, a demo integration from the CLI and a sample upload whose report
+ * arrives through S3 -> SNS -> endpoint, with no workflow started by hand. Runs until Ctrl-C.
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { loadSettings } from '../config/settings';
 import { isS3Error } from '../s3/s3';
-import { sqlString, withConnection } from '../parquet/duckdb';
 import { createWorkerProcess } from '../worker/workerProcess';
 import { installWorkerRuntime } from '../worker/runtimeLogger';
-import { fileWorkflowSettings, startFileWorkflow } from '../client';
-import { objectVersionOf } from '../domain/keys';
+import { startEndpointProcess } from '../endpoint/endpointProcess';
+import type { EndpointLog } from '../endpoint/notificationHandler';
+import type { IntegrationSetup } from '../cli/integration/integrationOutput';
+import { runCli } from '../cli/main';
 import { startMoto } from './moto';
 import { startTemporalDevServer } from './temporalDevServer';
 import { PROJECT_ROOT } from './venv';
-import { eventsSql, GOOD_ENVIRONMENTS } from './sampleEvents';
-import { progressQuery } from '../messages';
+import { GOOD_ENVIRONMENTS } from './sampleEvents';
+import { DEMO_BUCKET, DEMO_PREFIX, DemoInfo, INTEGRATION_ID, STATUS_PREFIX, uploadSample, waitForReport } from './demo';
+import { addTopicStatement, createTopic, notifyTopic, putBucketPolicy, subscribe } from './seedSetup';
 
-const DEMO_BUCKET = 'fme-demo-customer';
-const STATUS_PREFIX = 'status';
 const SAMPLE_ROWS = 250_000;
 
 async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
@@ -53,8 +56,9 @@ async function main(): Promise<void> {
   const temporalPort = Number(process.env.TEMPORAL_PORT ?? 7233);
   const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
   const motoPort = Number(process.env.MOTO_PORT ?? 5000);
+  const endpointPort = Number(process.env.HTTP_PORT ?? 8080);
 
-  console.log('starting the Temporal dev server and moto ...');
+  console.log('starting the Temporal dev server and moto (S3 and SNS) ...');
   const [temporal, moto] = await Promise.all([
     startTemporalDevServer({ port: temporalPort, uiPort, dbFile: join(workDir, 'temporal.sqlite') }),
     startMoto({ port: motoPort }),
@@ -69,69 +73,88 @@ async function main(): Promise<void> {
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${endpointPort}`,
   };
   Object.assign(process.env, demoEnv);
-  const settings = loadSettings({ ...process.env, WORK_DIR: join(workDir, 'worker') });
+  const settings = loadSettings({
+    ...process.env,
+    WORK_DIR: join(workDir, 'worker'),
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(endpointPort),
+    // moto signs SNS messages with certificates it serves itself, at SNS's path.
+    SNS_CERTIFICATE_ENDPOINT: moto.endpoint,
+  });
   const worker = await createWorkerProcess(settings);
-  const { client, s3, db } = worker;
-  await ensureBucket(s3, DEMO_BUCKET);
+  const { client, s3 } = worker;
   await ensureBucket(s3, settings.WAREHOUSE_BUCKET);
   const running = worker.run();
+  const endpoint = await startEndpointProcess(settings, { client, log: quietLog });
   let stopped: Promise<void> | undefined;
   stopAll = () =>
     (stopped ??= (async () => {
+      await endpoint.close();
       worker.shutdown();
       await running;
       await Promise.all([temporal.stop(), moto.stop()]);
     })());
 
-  const samplePath = join(workDir, 'sample-events.parquet');
-  await withConnection(db, (c) => c.run(`COPY (${eventsSql(SAMPLE_ROWS)}) TO ${sqlString(samplePath)} (FORMAT parquet, COMPRESSION snappy)`));
-  const key = `events/sample-${new Date().toISOString().replace(/[:.]/g, '-')}.snappy.parquet`;
-  await s3.send(new PutObjectCommand({ Bucket: DEMO_BUCKET, Key: key, Body: await readFile(samplePath) }));
-  const head = await s3.send(new HeadObjectCommand({ Bucket: DEMO_BUCKET, Key: key }));
-  const object = objectVersionOf(DEMO_BUCKET, key, head.VersionId, head.ETag);
-  const { workflowId, handle } = await startFileWorkflow(client, {
-    object,
-    originalCreationTime: (head.LastModified ?? new Date()).getTime(),
-    objectBytes: head.ContentLength ?? 0,
-    integration: { integrationId: 'demo', environments: GOOD_ENVIRONMENTS, statusPrefix: STATUS_PREFIX },
-    ...fileWorkflowSettings(settings),
-  });
-  console.log(`uploaded s3://${DEMO_BUCKET}/${key} (${SAMPLE_ROWS} rows, ~2.8% invalid on purpose); file workflow ${workflowId}`);
+  // The seed's inbound set-up, as the customer does it, against moto.
+  const sns = new SNSClient({ region: demoEnv.AWS_REGION, endpoint: moto.endpoint, credentials: { accessKeyId: demoEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: demoEnv.AWS_SECRET_ACCESS_KEY! } });
+  console.log(`seed: "Create Amazon S3 bucket" ${DEMO_BUCKET}; "Create an SNS topic" fme-events`);
+  await ensureBucket(s3, DEMO_BUCKET);
+  const topicArn = await createTopic(sns, 'fme-events');
+  console.log(`seed: "Configure integration in Harness FME (inbound)": npm run -s cli -- integration create --id ${INTEGRATION_ID} ...`);
+  const setup = await createIntegrationWithCli(topicArn);
+  console.log('seed: SNS access policy statement added; S3 event notifications for *.parquet under events/; bucket policy; subscription of the endpoint URL');
+  await addTopicStatement(sns, topicArn, setup.policies.snsTopicStatement);
+  await notifyTopic(s3, DEMO_BUCKET, topicArn, DEMO_PREFIX, ['.parquet']);
+  await putBucketPolicy(s3, DEMO_BUCKET, setup.policies.bucketPolicy);
+  await subscribe(sns, topicArn, setup.endpointUrl);
+  await writeFile(join(workDir, 'demo.json'), JSON.stringify({ env: demoEnv, bucket: DEMO_BUCKET, prefix: DEMO_PREFIX, statusPrefix: STATUS_PREFIX, integrationId: INTEGRATION_ID } satisfies DemoInfo, null, 2));
 
-  const reportKeys = await waitForReports(s3);
-  const progress = await handle.query(progressQuery);
+  // The sample upload: S3 notifies the topic, SNS posts to the endpoint, which starts the file workflow.
+  const sample = await uploadSample(worker.db, s3, workDir, SAMPLE_ROWS);
+  console.log(`uploaded s3://${DEMO_BUCKET}/${sample.key} (${SAMPLE_ROWS} rows, ~2.8% invalid on purpose); S3 -> SNS -> ${setup.endpointUrl}`);
+  const report = await waitForReport(s3, DEMO_BUCKET, STATUS_PREFIX, sample.key);
   const exports = Object.entries(demoEnv).map(([k, v]) => `${k}=${v}`).join(' ');
   console.log(`
-  report(s):  ${reportKeys.map((k) => `s3://${DEMO_BUCKET}/${k}`).join('\n              ')}
-  rows:       ${progress.rowsValid} valid, ${progress.rowsInvalid} invalid, in ${progress.chunksTotal} chunk(s)
+  report:     s3://${DEMO_BUCKET}/${report.reportKey}
+  rows:       ${report.valid} valid, ${report.invalid} invalid (no workflow was started by hand: S3 -> SNS -> endpoint)
   stored in:  s3://${settings.WAREHOUSE_BUCKET}/${settings.WAREHOUSE_PREFIX}/ (Hive-partitioned by environmentId and event_date)
-  Web UI:     ${temporal.uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows
-  S3 (moto):  ${moto.endpoint}  (path-style; credentials below)
+  Web UI:     ${temporal.uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows?query=${encodeURIComponent(`FmeIntegrationId="${INTEGRATION_ID}"`)}
+  endpoint:   ${setup.endpointUrl}
+  S3/SNS:     ${moto.endpoint} (moto; path-style; credentials below)
+
+Upload another file (its report appears with no further action):
+  npm run -s demo:upload
 
 To use the CLI against this demo, paste this environment into another shell in this directory:
   export ${exports}
 then, for example:
-  npm run -s cli -- progress  --bucket ${DEMO_BUCKET} --key ${key}
-  npm run -s cli -- reprocess --bucket ${DEMO_BUCKET} --key ${key} --reason "try it"
-  npm run -s cli -- validate ${samplePath} --environments ${GOOD_ENVIRONMENTS.join(',')}   (the sample, offline; needs no environment)
+  npm run -s cli -- integration show --id ${INTEGRATION_ID}
+  npm run -s cli -- progress  --bucket ${DEMO_BUCKET} --key ${sample.key}
+  npm run -s cli -- reprocess --bucket ${DEMO_BUCKET} --key ${sample.key} --reason "try it"
+  npm run -s cli -- validate ${sample.path} --environments ${GOOD_ENVIRONMENTS.join(',')}   (the sample, offline; needs no environment)
 Running until Ctrl-C (or SIGTERM).`);
 
   await running;
   await stopAll();
 }
 
-async function waitForReports(s3: S3Client): Promise<string[]> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const res = await s3.send(new ListObjectsV2Command({ Bucket: DEMO_BUCKET, Prefix: `${STATUS_PREFIX}/` }));
-    const keys = (res.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith('_report.status'));
-    if (keys.length > 0) return keys;
-    if (Date.now() > deadline) throw new Error('no report within 120 s');
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/** `integration create` through the CLI itself, as the seed's user would; its JSON has the policies to paste. */
+async function createIntegrationWithCli(topicArn: string): Promise<IntegrationSetup> {
+  let out = '';
+  let err = '';
+  const code = await runCli(
+    ['integration', 'create', '--id', INTEGRATION_ID, '--bucket', DEMO_BUCKET, '--topic-arn', topicArn, '--status-prefix', STATUS_PREFIX, '--environments', GOOD_ENVIRONMENTS.join(','), '--prefix', DEMO_PREFIX, '--suffixes', '.parquet', '--json'],
+    { out: (t) => void (out += t), err: (t) => void (err += t) },
+  );
+  if (code !== 0) throw new Error(`integration create failed (${code}): ${err}`);
+  return JSON.parse(out) as IntegrationSetup;
 }
+
+/** The demo's services log only warnings: the console is for what the user should read. */
+const quietLog: EndpointLog = { debug: () => undefined, info: () => undefined, warn: (msg, fields) => console.error(`endpoint: ${msg} ${JSON.stringify(fields ?? {})}`) };
 
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);

@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { TEMPORAL_CLI } from './venv';
 import { startLocalProcess } from './localProcess';
+import { DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS } from '../client';
 
 export interface DevServer {
   address: string;
@@ -14,7 +15,7 @@ export async function startTemporalDevServer(opts: { port: number; uiPort: numbe
   const proc = await startLocalProcess(
     `the Temporal dev server on port ${opts.port}`,
     TEMPORAL_CLI,
-    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--db-filename', opts.dbFile, '--log-level', 'error'],
+    ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--db-filename', opts.dbFile, '--log-level', 'error', ...DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS],
     async () => {
       const conn = await Connection.connect({ address, connectTimeout: 1_000 });
       try {

@@ -11,6 +11,7 @@ export interface ObjectVersion {
 }
 
 const MAX_READABLE_ID = 900;
+const MAX_READABLE_ID_BYTES = 1_000;
 
 export function normalizePrefix(prefix: string): string {
   return prefix.replace(/^\/+|\/+$/g, '');
@@ -28,10 +29,15 @@ export function fileIdOf(v: ObjectVersion): string {
   return stableHash(`${v.bucket}\u0000${v.key}\u0000${v.version}`);
 }
 
-/** Readable in the Web UI when short enough, hashed when the key is very long. */
+/**
+ * Readable in the Web UI when short enough, hashed when the key is very long. Temporal limits
+ * workflow ids to 1,000 bytes, so a key of multi-byte characters is hashed by its UTF-8 length
+ * too (ids that fit both limits are as before).
+ */
 export function fileWorkflowIdOf(v: ObjectVersion): string {
   const readable = `file/${v.bucket}/${v.key}@${v.version}`;
-  return readable.length <= MAX_READABLE_ID ? readable : `file/${v.bucket}/#${fileIdOf(v)}`;
+  const fits = readable.length <= MAX_READABLE_ID && new TextEncoder().encode(readable).length <= MAX_READABLE_ID_BYTES;
+  return fits ? readable : `file/${v.bucket}/#${fileIdOf(v)}`;
 }
 
 /** The entity workflow of one integration. */

@@ -2,7 +2,7 @@ import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { createHash, createHmac, Hash, Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { CertificateFetcher } from './snsVerifier';
+import { CertificateFetcher, CertificateRefused } from './snsVerifier';
 
 const MAX_PEM_BYTES = 16 * 1024;
 const TIMEOUT_MS = 5_000;
@@ -14,7 +14,9 @@ export function get(url: URL, headers: Record<string, string> = {}): Promise<str
     const req = send(url, { method: 'GET', headers, timeout: TIMEOUT_MS }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
-        reject(new Error(`GET ${url.host}${url.pathname} answered ${res.statusCode} (redirects are not followed)`));
+        const message = `GET ${url.host}${url.pathname} answered ${res.statusCode} (redirects are not followed)`;
+        // 3xx and 4xx: the host answered, and not with a certificate; 5xx: a fault, tried again.
+        reject(res.statusCode !== undefined && res.statusCode < 500 ? new CertificateRefused(message) : new Error(message));
         return;
       }
       const chunks: Buffer[] = [];

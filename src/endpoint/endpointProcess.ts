@@ -11,6 +11,7 @@ import { get, httpsCertificateFetcher, localPeerCertificateFetcher } from './cer
 import { Counters } from './counters';
 import { createEndpointServer } from './httpServer';
 import { IntegrationCache } from './integrationCache';
+import { EndpointMetrics } from './metrics';
 import { jsonLog } from './log';
 import { EndpointLog, handleNotification, NotificationDeps } from './notificationHandler';
 import { CertificateFetcher, createSnsVerifier } from './snsVerifier';
@@ -20,6 +21,8 @@ const START_DEADLINE_MS = 10_000;
 export interface EndpointProcess {
   server: Server;
   counters: Counters;
+  /** What GET /metrics renders (README, "Metrics"). */
+  metrics: EndpointMetrics;
   /** The port it listens on (the OS's choice when HTTP_PORT is 0). */
   port: number;
   close(): Promise<void>;
@@ -43,6 +46,7 @@ export async function startEndpointProcess(settings: Settings, overrides: Endpoi
   const connection = overrides.client ? undefined : Connection.lazy({ address: settings.TEMPORAL_ADDRESS });
   const client = overrides.client ?? new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
   const counters = new Counters();
+  const metrics = new EndpointMetrics();
   const log = overrides.log ?? jsonLog(settings.LOG_LEVEL);
   const identities = new ObjectIdentities(s3ForRegion);
   const fetchCertificate =
@@ -82,10 +86,21 @@ export async function startEndpointProcess(settings: Settings, overrides: Endpoi
     },
     log,
     counters,
+    metrics,
   };
   const tls =
     settings.TLS_CERT_FILE && settings.TLS_KEY_FILE ? { cert: await readFile(settings.TLS_CERT_FILE), key: await readFile(settings.TLS_KEY_FILE) } : undefined;
-  const server = createEndpointServer({ notification: (id, body) => handleNotification(deps, id, body), metrics: () => counters.snapshot() }, tls);
+  const server = createEndpointServer(
+    {
+      notification: (id, body) => handleNotification(deps, id, body),
+      metrics: () => metrics.render(),
+      answered({ route, type, outcome, seconds }) {
+        metrics.requests.inc({ route, type: type ?? 'none', outcome });
+        if (route === 'notifications') metrics.duration.observe({ outcome }, seconds);
+      },
+    },
+    tls,
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.HTTP_PORT, settings.HTTP_HOST, () => resolve());
@@ -94,6 +109,7 @@ export async function startEndpointProcess(settings: Settings, overrides: Endpoi
   return {
     server,
     counters,
+    metrics,
     port,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,15 +1,20 @@
 import { decodeS3EventKey, eventTimeMs, isObjectCreated, s3EventMessageSchema, S3EventRecord } from '../domain/notifications/s3Event';
 import { isSnsSubscribeUrl, SnsMessage, snsMessageSchema } from '../domain/notifications/snsMessage';
 import { routeKey } from '../domain/notifications/keyRouting';
+import type { KnownIntegration } from '../domain/integration/conflicts';
+import type { IntegrationState } from '../messages';
 import type { ResolvedObject, ObjectHint } from '../s3/objectIdentity';
 import { isS3Error } from '../s3/s3';
 import type { IntegrationCache } from './integrationCache';
 import type { Verdict } from './snsVerifier';
 import type { Counters } from './counters';
+import type { EndpointMetrics } from './metrics';
 
 export interface Answer {
   status: number;
   body: Record<string, unknown>;
+  /** The SNS message's Type, once the body was read as one (the metrics' `type` label). */
+  type?: SnsMessage['Type'];
 }
 
 export interface EndpointLog {
@@ -28,10 +33,14 @@ export interface NotificationDeps {
   startFile(integrationId: string, file: ResolvedObject): Promise<{ started: boolean }>;
   log: EndpointLog;
   counters: Counters;
+  metrics: EndpointMetrics;
 }
 
 /** A request the endpoint refuses: 4xx with a code and a detail, logged without the body. */
 class Refusal extends Error {
+  /** The message's Type, when the body was an SNS message. */
+  type?: SnsMessage['Type'];
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -43,6 +52,8 @@ class Refusal extends Error {
 
 /** A dependency that failed (S3, Temporal, SNS's certificate host): 503, so SNS delivers again. */
 class Unavailable extends Error {
+  type?: SnsMessage['Type'];
+
   constructor(
     readonly dependency: string,
     cause: unknown,
@@ -79,15 +90,26 @@ export async function handleNotification(deps: NotificationDeps, integrationId: 
     deps.counters.add(`answered_${answer.status}`);
     return answer;
   } catch (err) {
+    const type = err instanceof Refusal || err instanceof Unavailable ? err.type : undefined;
     if (err instanceof Refusal) {
       deps.counters.add(`refused_${err.code}`);
       deps.log.warn('notification refused', { integrationId, status: err.status, code: err.code, detail: err.message });
-      return { status: err.status, body: { error: err.code, detail: err.message } };
+      return { status: err.status, body: { error: err.code, detail: err.message }, ...(type ? { type } : {}) };
     }
     const dependency = err instanceof Unavailable ? err.dependency : 'endpoint';
     deps.counters.add('answered_503');
     deps.log.warn('notification not taken: a dependency failed; SNS will deliver it again', { integrationId, dependency, error: err instanceof Error ? err.message : String(err) });
-    return { status: 503, body: { error: 'UNAVAILABLE', detail: `${dependency} failed; deliver again later` } };
+    return { status: 503, body: { error: 'UNAVAILABLE', detail: `${dependency} failed; deliver again later` }, ...(type ? { type } : {}) };
+  }
+}
+
+/** Runs the handling of a parsed message: what it answers or throws carries the message's Type. */
+async function typed(type: SnsMessage['Type'], run: () => Promise<Answer>): Promise<Answer> {
+  try {
+    return { ...(await run()), type };
+  } catch (err) {
+    if (err instanceof Refusal || err instanceof Unavailable) err.type = type;
+    throw err;
   }
 }
 
@@ -103,11 +125,20 @@ async function handle(deps: NotificationDeps, integrationId: string, body: strin
     throw new Refusal(400, 'NOT_AN_SNS_MESSAGE', `not an SNS message (check ${fields}); raw message delivery must be off`);
   }
   const message = parsed.data;
+  return typed(message.Type, () => handleMessage(deps, integration, message, all));
+}
+
+async function handleMessage(deps: NotificationDeps, integration: IntegrationState, message: SnsMessage, all: KnownIntegration[]): Promise<Answer> {
+  const integrationId = integration.id;
   if (message.TopicArn !== integration.inbound.topicArn) {
+    deps.metrics.signatureFailures.inc({ reason: 'wrong-topic' });
     throw new Refusal(403, 'WRONG_TOPIC', `topic ${message.TopicArn} is not integration "${integrationId}"'s`);
   }
   const verdict = await guarded("SNS's certificate", () => deps.verify(message));
-  if (!verdict.ok) throw new Refusal(403, 'BAD_SIGNATURE', verdict.reason);
+  if (!verdict.ok) {
+    deps.metrics.signatureFailures.inc({ reason: verdict.failure });
+    throw new Refusal(403, 'BAD_SIGNATURE', verdict.reason);
+  }
 
   if (message.Type === 'SubscriptionConfirmation') {
     if (!isSnsSubscribeUrl(message.SubscribeURL, message.TopicArn)) throw new Refusal(400, 'BAD_SUBSCRIBE_URL', 'SubscribeURL is not on an SNS host of the topic\'s region');
@@ -147,6 +178,7 @@ async function takeRecord(
   }
   const ignore = (because: string) => {
     deps.counters.add(`ignored_${because}`);
+    deps.metrics.keysIgnored.inc({ reason: because });
     deps.log.debug('record ignored', { integrationId, bucket, key, because });
     return 'ignored' as const;
   };
@@ -165,6 +197,7 @@ async function takeRecord(
   }
   const { started } = await guarded('Temporal', () => deps.startFile(integrationId, file));
   deps.counters.add(started ? 'files_started' : 'files_existing');
+  deps.metrics.files.inc({ result: started ? 'started' : 'existing' });
   deps.log.info(started ? 'file workflow started' : 'file workflow already known (no-op)', { integrationId, bucket, key, version: file.object.version });
   return started ? 'started' : 'existing';
 }

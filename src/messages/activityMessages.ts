@@ -189,6 +189,8 @@ export interface SweepIntegrationResultV1 {
   considered: number;
   /** Files whose workflow the sweep started: no notification had announced them. */
   missed: number;
+  /** Objects it could not take this time (added after the first sweeps; absent means 0). */
+  errors?: number;
 }
 
 export interface SweepScheduleInputV1 {

@@ -19,3 +19,4 @@ export * from './failureTypes';
 export * from './statusLimits';
 export * from './taskQueues';
 export * from './integrationMessages';
+export * from './searchAttributes';

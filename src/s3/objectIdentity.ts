@@ -10,6 +10,8 @@ export interface ResolvedObject {
   bytes: number;
 }
 
+export type VersioningStatus = 'Enabled' | 'Suspended' | 'Off';
+
 /** What a notification or a listing says of an object; any field may be missing. */
 export interface ObjectHint {
   versionId?: string;
@@ -25,26 +27,35 @@ export interface ObjectHint {
  * versioned is asked once a minute per bucket, not per object.
  */
 export class ObjectIdentities {
-  private readonly versioning = new Map<string, { versioned: Promise<boolean>; at: number }>();
+  private readonly versioning = new Map<string, { status: Promise<VersioningStatus>; at: number }>();
 
   constructor(
     private readonly s3For: S3ForRegion,
     private readonly ttlMs = 60_000,
   ) {}
 
-  async isVersioned(bucket: string, region?: string): Promise<boolean> {
+  /** `Suspended`: versions made while versioning was on keep their ids; new objects get the version "null". */
+  async versioningStatus(bucket: string, region?: string): Promise<VersioningStatus> {
     const known = this.versioning.get(bucket);
-    if (known && Date.now() - known.at < this.ttlMs) return known.versioned;
-    // Suspended versioning gives new objects the version "null": they are told apart by ETag.
-    const versioned = this.s3For(region)
+    if (known && Date.now() - known.at < this.ttlMs) return known.status;
+    const status = this.s3For(region)
       .send(new GetBucketVersioningCommand({ Bucket: bucket }))
-      .then((r) => r.Status === 'Enabled');
-    versioned.catch(() => this.versioning.delete(bucket));
-    this.versioning.set(bucket, { versioned, at: Date.now() });
-    return versioned;
+      .then((r): VersioningStatus => (r.Status === 'Enabled' || r.Status === 'Suspended' ? r.Status : 'Off'));
+    status.catch(() => this.versioning.delete(bucket));
+    this.versioning.set(bucket, { status, at: Date.now() });
+    return status;
+  }
+
+  /** Whether a new object gets a version id of its own (then a record without one needs a HEAD). */
+  async isVersioned(bucket: string, region?: string): Promise<boolean> {
+    return (await this.versioningStatus(bucket, region)) === 'Enabled';
   }
 
   async resolve(bucket: string, key: string, hint: ObjectHint, region?: string): Promise<ResolvedObject> {
+    // The version "null" (an object of an unversioned or suspended period) is told apart by ETag, as objectVersionOf does.
+    if (hint.versionId === 'null' && hint.etag && hint.createdAt !== undefined && hint.bytes !== undefined) {
+      return { object: objectVersionOf(bucket, key, undefined, hint.etag), createdAt: hint.createdAt, bytes: hint.bytes };
+    }
     const hasVersion = hint.versionId && hint.versionId !== 'null';
     if (hasVersion || (hint.etag && !(await this.isVersioned(bucket, region)))) {
       if (hint.createdAt !== undefined && hint.bytes !== undefined) {

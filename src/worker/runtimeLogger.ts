@@ -1,4 +1,6 @@
 import { DefaultLogger, LogLevel, LogMetadata, Logger, Runtime } from '@temporalio/worker';
+import { ConfigError } from '../config/settings';
+import { METRIC_HISTOGRAM_BUCKETS } from '../activities/activityMetrics';
 
 /**
  * Notices the SDK raises at WARN for a set-up we chose on purpose. The worker-specific queue
@@ -32,7 +34,26 @@ export class WorkerLogger implements Logger {
   }
 }
 
-/** Installs the runtime with our logger; call once, before the first connection. */
-export function installWorkerRuntime(level: LogLevel): void {
-  Runtime.install({ logger: new WorkerLogger(new DefaultLogger(level)) });
+/**
+ * Installs the runtime with our logger; call once, before the first connection. With
+ * `metricsAddress` (host:port; setting WORKER_METRICS_ADDRESS) the runtime serves Prometheus
+ * metrics on http://<address>/metrics: Temporal's own (`temporal_*`) and our activities' (`fme_*`).
+ * An address that cannot be bound stops the worker with a message naming the setting.
+ */
+export function installWorkerRuntime(level: LogLevel, metricsAddress?: string): void {
+  const logger = new WorkerLogger(new DefaultLogger(level));
+  if (!metricsAddress) {
+    Runtime.install({ logger });
+    return;
+  }
+  try {
+    Runtime.install({
+      logger,
+      telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress, histogramBucketOverrides: METRIC_HISTOGRAM_BUCKETS } } },
+    });
+  } catch (err) {
+    throw new ConfigError(
+      `cannot serve the worker's metrics on ${metricsAddress} (${err instanceof Error ? err.message : String(err)}): set WORKER_METRICS_ADDRESS to a free host:port, or to the empty string to turn them off`,
+    );
+  }
 }

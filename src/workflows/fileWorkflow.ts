@@ -1,4 +1,4 @@
-import { condition, continueAsNew, log, patched, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, log, patched, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { StatusEntry } from '../domain/statusEntry';
 import { fileIdOf } from '../domain/keys';
 import { MAX_GENERATION } from '../domain/entryId';
@@ -10,6 +10,9 @@ import {
   FileWorkflowResultV1,
   progressQuery,
   reprocessSignal,
+  FileOutcome,
+  SA_INVALID_ROWS,
+  SA_OUTCOME,
 } from '../messages';
 import { lookups, quick, shared } from './file/activityProxies';
 import { admittedPass } from './file/admittedPass';
@@ -30,6 +33,9 @@ export const REPORT_PASS_END = 'report-pass-end';
  * and parking on S3 refusals (see file/admittedPass.ts and file/smallFilePass.ts).
  */
 export const ADMISSION = 'admission';
+
+/** Patch: the workflow sets its outcome and invalid rows as search attributes, and a summary memo, as passes end. */
+export const SEARCH_ATTRIBUTES = 'search-attributes';
 
 /**
  * One object version of a customer's file: download it, validate it chunk by chunk, store
@@ -90,6 +96,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
     }
     const outcome = input.version !== 1 && input.objectBytes <= tuning.smallFileMaxBytes ? await smallFilePass(p) : await admittedPass(p);
     if (p.duplicateOf) noteDuplicate(p.duplicateOf);
+    if (outcome === 'done') publishOutcome(outcomeOfPass(p));
     if (outcome === 'processed-before') log.warn('a run Temporal no longer retains processed this object version; nothing to do (reprocess ingests it again)');
     return outcome;
   }
@@ -99,9 +106,21 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
     upsertMemo({ duplicateOf: first });
   }
 
+  /** What the Web UI lists the file by: its outcome and invalid rows, and a summary in the memo. */
+  function publishOutcome(outcome: FileOutcome): void {
+    if (!patched(SEARCH_ATTRIBUTES)) return;
+    upsertSearchAttributes([
+      { key: SA_OUTCOME, value: outcome },
+      { key: SA_INVALID_ROWS, value: progress.rowsInvalid },
+    ]);
+    const { rowsValid, rowsInvalid, fileRows, workerRestarts } = progress;
+    upsertMemo({ summary: { generation, outcome, rowsValid, rowsInvalid, fileRows, workerRestarts } });
+  }
+
   /** A first pass reports INTEGRATION_CONFIG_NOT_FOUND once; a reprocess of a deleted integration's file is refused. */
   async function integrationDeleted(statusPrefix: string, region: string): Promise<PassOutcome> {
     progress.integrationDeleted = true;
+    publishOutcome(FileOutcome.INTEGRATION_DELETED);
     if (input.version !== 3) return 'integration-deleted';
     if (generation > 0) {
       log.warn('reprocess refused: the integration was deleted', { integrationId: input.integrationId });
@@ -142,6 +161,7 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
           timesParked: (progress.timesParked ?? 0) + 1,
           parkedBecause: err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err),
         };
+        publishOutcome(FileOutcome.PARKED);
         if (parkedMs >= input.reprocessWindowMs) return 'gave-up';
         log.warn('S3 refused the object; parking the file', { retryInMs: backoff, reason: progress.parkedBecause });
         if (await condition(() => reprocessRequested, backoff)) reprocessRequested = false;
@@ -154,6 +174,8 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
   for (;;) {
     const outcome = await runPassUnlessParkedTooLong();
     if (outcome !== 'done') {
+      if (outcome === 'gone') publishOutcome(FileOutcome.GONE);
+      if (outcome === 'processed-before') publishOutcome(FileOutcome.PROCESSED_BEFORE);
       if (outcome === 'gone') log.warn('object version no longer exists; nothing to process', { key: input.object.key });
       else if (outcome === 'gave-up') log.warn('S3 kept refusing the object for the whole reprocess window; giving up', { key: input.object.key });
       if (outcome !== 'gave-up') progress.phase = 'done';
@@ -172,6 +194,15 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
   }
   progress.phase = 'done';
   return { generations: passesDone, last: progress };
+}
+
+/** How a pass that ran to its end came out. */
+function outcomeOfPass(p: PassContext): FileOutcome {
+  const { progress } = p;
+  if (p.duplicateOf) return FileOutcome.DUPLICATE;
+  // Rejected as a whole (INVALID_SCHEMA, unreadable): invalid rows and no chunk planned.
+  if (p.rejectedEntries || (progress.chunksTotal === 0 && progress.rowsInvalid > 0)) return FileOutcome.REJECTED;
+  return progress.rowsInvalid > 0 ? FileOutcome.INVALID_ROWS : FileOutcome.VALID;
 }
 
 /** `integration-deleted`: the integration is a tombstone; the workflow ends (its window gives nothing to reprocess). */

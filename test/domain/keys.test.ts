@@ -94,6 +94,13 @@ describe('keys', () => {
       const over = objectVersionOf('b', 'x'.repeat(901 - 'file/b/@v'.length), 'v');
       assert.equal(fileWorkflowIdOf(over), `file/b/#${fileIdOf(over)}`);
     });
+
+    it('fileWorkflowIdOf hashes a key of multi-byte characters whose id would pass Temporal\'s 1,000 bytes, however few its characters', () => {
+      const cjk = objectVersionOf('b', '事'.repeat(340), 'v'); // 347 characters, 1,027 bytes
+      assert.equal(fileWorkflowIdOf(cjk), `file/b/#${fileIdOf(cjk)}`);
+      const fits = objectVersionOf('b', '事'.repeat(300), 'v'); // 907 bytes: readable as before
+      assert.equal(fileWorkflowIdOf(fits), 'file/b/' + '事'.repeat(300) + '@v');
+    });
   });
 
   it('statusWorkflowIdOf is per bucket and normalized status prefix', () => {

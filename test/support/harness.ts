@@ -144,6 +144,8 @@ export function deploymentEnv(env: TestWorkflowEnvironment, m: Moto, taskQueue: 
     S3_FORCE_PATH_STYLE: 'true',
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
+    // No metrics port unless a test asks for one: worker processes of concurrent runs would collide on the default.
+    WORKER_METRICS_ADDRESS: '',
     ...extra,
   };
 }

@@ -1,6 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from './paths';
+import { SEARCH_ATTRIBUTES } from '../../src/messages';
+import { registerSearchAttributes } from '../../src/client';
 
 let local: Promise<TestWorkflowEnvironment> | undefined;
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -8,13 +10,16 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** One real Temporal dev server (CLI 1.9.1, server 1.32) shared by the whole test run. */
 export function localTemporal(): Promise<TestWorkflowEnvironment> {
   local ??= TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: TEMPORAL_CLI }, log: { format: 'pretty', level: 'error' } },
+    server: { executable: { type: 'existing-path', path: TEMPORAL_CLI }, log: { format: 'pretty', level: 'error' }, searchAttributes: SEARCH_ATTRIBUTES },
   });
   return local;
 }
 
-export function timeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: TEMPORAL_TEST_SERVER } } });
+/** A time-skipping test server; it ignores the dev server's flag, so the attributes are added through the operator service. */
+export async function timeSkippingTemporal(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: TEMPORAL_TEST_SERVER } } });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
 }
 
 /** The workflow bundle, built once per run. */

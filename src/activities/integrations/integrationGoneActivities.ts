@@ -5,7 +5,8 @@ import type { ObjectVersion } from '../../domain/keys';
 import { integrationNotFoundMarkerKey } from '../../domain/ledgerKeys';
 import { footerRowCount } from '../../parquet/footerRowCount';
 import { isS3Error, S3ForRegion } from '../../s3/s3';
-import type { ReportEntriesInputV1, ReportIntegrationGoneInputV1, ReportIntegrationGoneResultV1 } from '../../messages';
+import { FileOutcome, ReportEntriesInputV1, ReportIntegrationGoneInputV1, ReportIntegrationGoneResultV1 } from '../../messages';
+import { countFile } from '../activityMetrics';
 
 export interface IntegrationGoneDeps {
   s3: S3Client;
@@ -80,6 +81,7 @@ export function createIntegrationGoneActivities(deps: IntegrationGoneDeps) {
       const marker = { integrationId: input.integrationId, object: input.object, entryId: entry.entryId, numberOfRows: entry.numberOfRows };
       await deps.s3.send(new PutObjectCommand({ Bucket: deps.warehouseBucket, Key: markerKey, Body: JSON.stringify(marker), ContentType: 'application/json' }));
       Context.current().log.info('file arrived for a deleted integration: reported INTEGRATION_CONFIG_NOT_FOUND', { integrationId: input.integrationId, key: input.object.key });
+      countFile(input.integrationId, FileOutcome.INTEGRATION_DELETED);
       return { reported: true };
     },
   };

@@ -49,33 +49,51 @@ export function createSweepActivities(deps: SweepDeps) {
       const newest = now - deps.sweep.graceMs;
       // Listings give LastModified in whole seconds: an object of the integration's own second counts.
       const oldest = Math.max(Math.floor(integration.createdAt / 1000) * 1000, now - deps.sweep.lookbackMs);
-      const versioned = await identities.isVersioned(bucket, region);
+      // Suspended versioning still has versions with ids of their own: list versions whenever it was ever on.
+      const versions = (await identities.versioningStatus(bucket, region)) !== 'Off';
+      const sighted = (state.sighted ??= {});
       let listed = 0;
       let considered = 0;
+      let errors = 0;
+      let firstError: string | undefined;
       const missed: string[] = [];
-      for await (const page of listObjects(deps.s3ForRegion(region), bucket, prefix ? `${prefix}/` : '', versioned)) {
+      for await (const page of listObjects(deps.s3ForRegion(region), bucket, prefix ? `${prefix}/` : '', versions)) {
         Context.current().heartbeat({ listed });
         listed += page.length;
         for (const o of page) {
           if (o.lastModified < oldest || o.lastModified > newest) continue;
           if (!routeKey(self, bucket, o.key, known).take) continue;
-          const file = await identities.resolve(bucket, o.key, { versionId: versioned ? o.versionId : undefined, etag: o.etag, createdAt: o.lastModified, bytes: o.size }, region);
-          const id = fileIdOf(file.object);
-          if (state.seen[id] !== undefined) continue;
-          considered++;
-          const { started } = await startFileWorkflow(deps.client, {
-            object: file.object,
-            originalCreationTime: file.createdAt,
-            objectBytes: file.bytes,
-            integration: { integrationId: integration.id },
-            ...deps.fileStart,
-          });
-          state.seen[id] = now;
-          if (started) missed.push(o.key);
+          // One object that cannot be taken is counted and logged; it never stops the sweep.
+          try {
+            const file = await identities.resolve(bucket, o.key, { versionId: versions ? o.versionId : undefined, etag: o.etag, createdAt: o.lastModified, bytes: o.size }, region);
+            const id = fileIdOf(file.object);
+            if (state.seen[id] !== undefined) continue;
+            if (sighted[id] === undefined || now - sighted[id] < deps.sweep.graceMs) {
+              sighted[id] ??= now;
+              continue;
+            }
+            considered++;
+            const { started } = await startFileWorkflow(deps.client, {
+              object: file.object,
+              originalCreationTime: file.createdAt,
+              objectBytes: file.bytes,
+              integration: { integrationId: integration.id },
+              ...deps.fileStart,
+            });
+            state.seen[id] = now;
+            delete sighted[id];
+            if (started) missed.push(o.key);
+          } catch (err) {
+            errors++;
+            firstError ??= `${o.key}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+          }
         }
       }
+      if (errors > 0) log.warn('the sweep could not take some objects; it tries again next time', { integrationId: integration.id, errors, first: firstError });
+      state.lastErrors = errors > 0 ? { count: errors, first: firstError! } : undefined;
       // Forget what can no longer come into the window.
-      for (const [id, at] of Object.entries(state.seen)) if (at < now - deps.sweep.lookbackMs - deps.sweep.graceMs) delete state.seen[id];
+      const forgetBefore = now - deps.sweep.lookbackMs - deps.sweep.graceMs;
+      for (const map of [state.seen, sighted]) for (const [id, at] of Object.entries(map)) if (at < forgetBefore) delete map[id];
       state.lastSweepAt = now;
       if (missed.length > 0) {
         state.missedTotal += missed.length;
@@ -88,21 +106,24 @@ export function createSweepActivities(deps: SweepDeps) {
         });
       }
       await writeSweepState(deps.s3, deps.warehouseBucket, integration.id, state);
-      return { outcome: 'swept', listed, considered, missed: missed.length };
+      return { outcome: 'swept', listed, considered, missed: missed.length, errors };
     },
 
-    /** The integration's sweep schedule (created with it; an existing one is kept). */
+    /** The integration's sweep schedule (created with it; an existing one takes the current interval). */
     async ensureSweepSchedule(input: SweepScheduleInputV1): Promise<void> {
+      // Jitter spreads the sweeps of many integrations over part of the interval instead of one instant.
+      const spec = { intervals: [{ every: deps.sweep.intervalMs }], jitter: Math.min(deps.sweep.intervalMs / 2, 60_000) };
       try {
         await deps.client.schedule.create({
           scheduleId: sweepScheduleIdOf(input.integrationId),
-          spec: { intervals: [{ every: deps.sweep.intervalMs }] },
+          spec,
           action: { type: 'startWorkflow', workflowType: 'sweepWorkflow', taskQueue: deps.taskQueue, args: [{ integrationId: input.integrationId }], workflowId: sweepScheduleIdOf(input.integrationId) },
           policies: { overlap: ScheduleOverlapPolicy.SKIP },
           memo: { integrationId: input.integrationId },
         });
       } catch (err) {
         if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+        await deps.client.schedule.getHandle(sweepScheduleIdOf(input.integrationId)).update((previous) => ({ ...previous, spec }));
       }
     },
 

@@ -7,6 +7,14 @@ export interface SweepStateV1 {
   version: 1;
   /** File ids seen (by a notification's workflow or by the sweep) → when the sweep first saw them, in epoch ms. */
   seen: Record<string, number>;
+  /**
+   * File ids seen once and not started yet → when: a file is started on its second sighting, at
+   * least the grace period later, since a multipart object's LastModified is when its upload
+   * began and its notification may still be on its way.
+   */
+  sighted?: Record<string, number>;
+  /** Objects the last sweep could not take (for example a start Temporal refused), and the first error. */
+  lastErrors?: { count: number; first: string };
   /** Files no notification announced, since the integration was created. */
   missedTotal: number;
   lastSweepAt?: number;
