@@ -92,8 +92,9 @@ describe('integrations as entities, managed from the CLI, against a running depl
     assert.match(text.stdout, /"SNS:Publish"/);
     assert.match(text.stdout, /"kms:GenerateDataKey"/);
 
-    const shown = await json<IntegrationSetup>(['integration', 'show', '--id', id]);
+    const shown = await json<IntegrationSetup & { parkedFiles: number }>(['integration', 'show', '--id', id]);
     assert.deepEqual(shown.integration, setup.integration);
+    assert.equal(shown.parkedFiles, 0, 'show counts the files S3 refuses (none here)');
     const listed = await json<IntegrationState[]>(['integration', 'list']);
     assert.deepEqual(listed.map((s) => s.id), [id, `${id}-b`]);
   });
