@@ -309,6 +309,8 @@ describe('metrics: the endpoint and the worker serve the README\'s series in Pro
     assert.equal(s.types.get('fme_report_write_seconds'), 'histogram');
     assert.ok(total(s, 'fme_report_write_seconds_count', { outcome: 'written' }) >= 1);
     assert.ok(has(s, 'fme_report_write_seconds_bucket', { le: '0.01' }), 'our bucket bounds, in seconds');
+    assert.equal(s.types.get('fme_report_latency_seconds'), 'histogram');
+    assert.ok(total(s, 'fme_report_latency_seconds_count') >= 1, 'each written report records how long its oldest entry waited');
     assert.equal(s.types.get('fme_notification_lag_seconds'), 'histogram');
     assert.ok(total(s, 'fme_notification_lag_seconds_count') >= files.size, 'the first download of each file');
     assert.ok(has(s, 'fme_notification_lag_seconds_bucket', { le: '86400' }));

@@ -17,12 +17,14 @@ export const METRIC = {
   rows: 'fme_rows_total',
   reportWrite: 'fme_report_write_seconds',
   notificationLag: 'fme_notification_lag_seconds',
+  reportLatency: 'fme_report_latency_seconds',
 } as const;
 
 /** Bucket bounds (seconds) of our histograms: the runtime's defaults are for milliseconds. */
 export const METRIC_HISTOGRAM_BUCKETS: Record<string, number[]> = {
   [METRIC.reportWrite]: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   [METRIC.notificationLag]: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 86400],
+  [METRIC.reportLatency]: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
 };
 
 /** The running activity's meter; nothing outside an activity (tests call some activities directly). */
@@ -73,6 +75,11 @@ export function countReportedRows(entries: readonly StatusEntry[]): void {
 /** `fme_report_write_seconds{outcome}`: one writeStatusReport attempt. */
 export function recordReportWrite(seconds: number, outcome: string): void {
   meter().createHistogram(METRIC.reportWrite, 'float', 's', 'Time to write one status report to the customer bucket').record(Math.max(0, seconds), { outcome });
+}
+
+/** `fme_report_latency_seconds`: from the oldest entry of a report reaching the status workflow to the report written. */
+export function recordReportLatency(seconds: number): void {
+  meter().createHistogram(METRIC.reportLatency, 'float', 's', 'Time from the oldest entry of a report reaching the status workflow to the report written').record(Math.max(0, seconds));
 }
 
 /** `fme_notification_lag_seconds`: from the object's creation to the first download of its first pass. */

@@ -6,7 +6,7 @@ import { statusWorkflowIdOf } from '../domain/keys';
 import { checkedStatusDocument } from '../domain/statusEntrySchema';
 import { toStatusDocument } from '../domain/statusEntry';
 import { isS3Error, S3ForRegion } from '../s3/s3';
-import { countReportedRows, recordReportWrite } from './activityMetrics';
+import { countReportedRows, recordReportLatency, recordReportWrite } from './activityMetrics';
 import {
   BACKPRESSURE_ENTRIES,
   BACKPRESSURE_MEMO_KEY,
@@ -130,6 +130,7 @@ export function createStatusActivities(deps: StatusActivityDeps) {
       try {
         const result = await writeReport(input);
         outcome = result.outcome;
+        if (result.outcome !== 'taken' && input.oldestEntryAtMs !== undefined) recordReportLatency((Date.now() - input.oldestEntryAtMs) / 1000);
         return result;
       } finally {
         recordReportWrite((performance.now() - began) / 1000, outcome);

@@ -92,6 +92,13 @@ export class PendingReports {
    * is ready, so a small running file is not split just because others filled a report.
    * `all` takes passes whether they are ready or not (to drain before continue-as-new).
    */
+  /** When the oldest pending pass's first entry arrived; undefined when nothing is pending. */
+  oldestFirstAtMs(): number | undefined {
+    let oldest: number | undefined;
+    for (const p of this.passes.values()) if (oldest === undefined || p.firstAtMs < oldest) oldest = p.firstAtMs;
+    return oldest;
+  }
+
   takeReport(nowMs: number, all = false): FileStatusEntry[] {
     const passes = [...this.passes.values()];
     const ready = passes.filter((p) => this.readyAt(p) <= nowMs);

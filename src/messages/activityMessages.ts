@@ -98,6 +98,8 @@ export interface ReportEntriesInputV1 {
 
 export interface WriteStatusReportInputV1 {
   bucket: string;
+  /** When the oldest entry of this report reached the status workflow (workflow time), for the report-latency metric. */
+  oldestEntryAtMs?: number;
   /** The bucket's region; the deployment's when absent. */
   region?: string;
   key: string;

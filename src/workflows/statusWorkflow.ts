@@ -99,13 +99,15 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
       if (dueAt <= Date.now()) break;
       await condition(() => (pending.flushDueAt() ?? Infinity) < dueAt, dueAt - Date.now());
     }
+    // Reports take the oldest passes first: the oldest pending pass is in this report.
+    const oldestEntryAtMs = pending.oldestFirstAtMs();
     const batch = pending.takeReport(Date.now(), draining);
     writing = batch.length;
     const document = toStatusDocument(batch);
     for (;;) {
       lastReportMs = nextReportTime(lastReportMs, Date.now());
       lastReportKey = reportKeyOf(input.statusPrefix, new Date(lastReportMs));
-      const { outcome } = await activities.writeStatusReport({ bucket: input.bucket, ...(region ? { region } : {}), key: lastReportKey, document });
+      const { outcome } = await activities.writeStatusReport({ bucket: input.bucket, ...(region ? { region } : {}), key: lastReportKey, document, ...(oldestEntryAtMs !== undefined ? { oldestEntryAtMs } : {}) });
       if (outcome !== 'taken') break;
       keysSkipped++;
       log.warn('report key holds other content (or its ETag cannot be compared); writing the report to the next key', { key: lastReportKey });

@@ -18,6 +18,17 @@ describe('report batching (when a report goes out, and what it holds)', () => {
     assert.equal(p.flushDueAt(), undefined);
   });
 
+  it('knows when the oldest pending pass began (what report latency is measured from), and nothing once all is taken', () => {
+    const p = new PendingReports(RULES);
+    assert.equal(p.oldestFirstAtMs(), undefined);
+    p.add([e('a', 0)], [], 2_000);
+    p.add([e('b', 0)], [passKeyOf(e('b', 0))], 1_500);
+    p.add([e('a', 1)], [], 3_000);
+    assert.equal(p.oldestFirstAtMs(), 1_500);
+    p.takeReport(100_000, true);
+    assert.equal(p.oldestFirstAtMs(), undefined);
+  });
+
   it('holds a running pass for the pass wait, then the flush delay', () => {
     const p = new PendingReports(RULES);
     p.add([e('a', 0)], [], 1_000);
