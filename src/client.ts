@@ -134,6 +134,28 @@ export async function registerSearchAttributes(connection: Pick<Connection, 'ope
   }
 }
 
+/**
+ * Registers the search attributes, or says exactly what to register when the server refuses:
+ * without them every file workflow start fails, so a process that starts files should not run.
+ */
+export async function requireSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<void> {
+  try {
+    await registerSearchAttributes(connection, namespace);
+  } catch (err) {
+    let present: Record<string, unknown>;
+    try {
+      present = (await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+    } catch {
+      throw err; // Temporal unreachable: not a verdict on the namespace
+    }
+    if (SEARCH_ATTRIBUTES.every((a) => a.name in present)) return; // registered by someone with the right to
+    const wanted = SEARCH_ATTRIBUTES.map((a) => `${a.name} (${a.type === SearchAttributeType.INT ? 'Int' : 'Keyword'})`).join(', ');
+    throw new SearchAttributesMissing(`the namespace "${namespace}" lacks the search attributes ${wanted}, and registering them failed (${(err as Error).message.split('\n')[0]}): register them (temporal operator search-attribute create), then start again`);
+  }
+}
+
+export class SearchAttributesMissing extends Error {}
+
 /** `temporal server start-dev` flags that register them on a dev server. */
 export const DEV_SERVER_SEARCH_ATTRIBUTE_FLAGS = SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${a.type === SearchAttributeType.INT ? 'Int' : 'Keyword'}`]);
 

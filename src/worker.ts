@@ -1,4 +1,5 @@
 import { ConfigError, loadSettings } from './config/settings';
+import { SearchAttributesMissing } from './client';
 import { createWorkerProcess } from './worker/workerProcess';
 import { installWorkerRuntime } from './worker/runtimeLogger';
 
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(err instanceof ConfigError || err instanceof SearchAttributesMissing ? err.message : err);
     process.exit(1);
   });
 }

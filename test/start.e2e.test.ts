@@ -52,7 +52,7 @@ describe('npm start: the demo a newcomer runs', function () {
         assert.match(output, new RegExp(`endpoint: +http://127\\.0\\.0\\.1:${httpPort}/v1/integrations/demo/notifications`));
 
         // The printed upload command: another file, another report, nothing else done.
-        assert.match(output, /^ {2}npm run -s demo:upload$/m);
+        assert.match(output, new RegExp(`^ {2}DEMO_DIR=${demoDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} npm run -s demo:upload$`, 'm'));
         const upload = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
           execFile('npm', ['run', '-s', 'demo:upload'], { cwd: PROJECT_ROOT, env: { ...process.env, DEMO_DIR: demoDir } }, (err, stdout, stderr) =>
             resolve({ code: err ? Number(err.code) : 0, stdout, stderr }),
@@ -60,6 +60,9 @@ describe('npm start: the demo a newcomer runs', function () {
         );
         assert.equal(upload.code, 0, upload.stderr);
         assert.match(upload.stdout, /^report: +s3:\/\/fme-demo-customer\/status\/.+_report\.status\nrows: +\d+ valid, \d+ invalid$/m);
+        // Both files were started by the endpoint, from SNS's notifications: none by hand.
+        const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+        assert.match(metrics, /^fme_endpoint_files_total\{result="started"\} 2$/m, metrics);
         const progressLine = output.match(/^ {2}npm run -s cli -- (progress .+)$/m)?.[1];
         assert.ok(progressLine, output);
 

@@ -49,10 +49,10 @@ export function countFile(integrationId: string | undefined, outcome: string): v
  */
 export function committedOutcome(groups: readonly ContentGroup[] | undefined, storedKeys: number): string {
   if (!groups) return 'unknown';
-  const invalid = groups.filter((g) => !g.valid && g.numberOfRows > 0);
-  if (invalid.length === 0) return FileOutcome.VALID;
-  const wholeFile = storedKeys === 0 && groups.every((g) => !g.valid && g.errors.includes(ErrorCode.INVALID_SCHEMA));
-  return wholeFile ? FileOutcome.REJECTED : FileOutcome.INVALID_ROWS;
+  // First: an unreadable file's one entry may count 0 rows (no footer), and is still a rejection.
+  const wholeFile = storedKeys === 0 && groups.length > 0 && groups.every((g) => !g.valid && g.errors.includes(ErrorCode.INVALID_SCHEMA));
+  if (wholeFile) return FileOutcome.REJECTED;
+  return groups.some((g) => !g.valid && g.numberOfRows > 0) ? FileOutcome.INVALID_ROWS : FileOutcome.VALID;
 }
 
 /**

@@ -60,6 +60,7 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
       let fileRows: number | null = null;
       let chunks = 0;
       let sha256: string | undefined;
+      let rejected = false;
       try {
         const contentCheck = ledger?.check ? { integrationId: ledger.integrationId, configVersion: ledger.configVersion } : undefined;
         const download = await deps.local.downloadFile({ object, fileId, ctx, contentCheck, region: input.region });
@@ -71,11 +72,13 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
           return { outcome: 'duplicate', duplicateOf: `s3://${first.bucket}/${first.key}@${first.version}`, ...nothing, rowsValid: rowsOf(download.entries, true), rowsInvalid: rowsOf(download.entries, false) };
         }
         if (download.kind === 'undecodable') {
+          rejected = true;
           entries.push(...download.entries);
         } else {
           const analysis = await deps.local.inspectFile({ localPath: download.localPath, ctx, targetChunkRows: input.targetChunkRows });
           fileRows = analysis.footerRows;
           if (analysis.kind === 'rejected') {
+            rejected = true;
             entries.push(...analysis.entries);
           } else {
             const chunkCtx = { ...ctx, warnings: analysis.verdict.warnings };
@@ -98,7 +101,7 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
       await handOver(reportOf(input, entries));
       const content = ledger && sha256 ? { integrationId: ledger.integrationId, configVersion: ledger.configVersion, sha256, groups: contentGroupsOf(entries) } : undefined;
       await deps.commitGeneration({ fileId, object, generation: ctx.generation, keys: storedKeys, content });
-      return { outcome: 'processed', rowsValid: rowsOf(entries, true), rowsInvalid: rowsOf(entries, false), fileRows, chunks };
+      return { outcome: 'processed', rowsValid: rowsOf(entries, true), rowsInvalid: rowsOf(entries, false), fileRows, chunks, ...(rejected ? { rejected } : {}) };
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { loadSettings } from '../config/settings';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
   const motoPort = Number(process.env.MOTO_PORT ?? 5000);
   const endpointPort = Number(process.env.HTTP_PORT ?? 8080);
+  await requireFreePorts({ TEMPORAL_PORT: temporalPort, TEMPORAL_UI_PORT: uiPort, MOTO_PORT: motoPort, HTTP_PORT: endpointPort });
 
   console.log('starting the Temporal dev server and moto (S3 and SNS) ...');
   const [temporal, moto] = await Promise.all([
@@ -83,6 +85,9 @@ async function main(): Promise<void> {
     HTTP_PORT: String(endpointPort),
     // moto signs SNS messages with certificates it serves itself, at SNS's path.
     SNS_CERTIFICATE_ENDPOINT: moto.endpoint,
+    // moto delivers each notification once, without retries: a short sweep finds a lost one within a minute.
+    SWEEP_INTERVAL: process.env.SWEEP_INTERVAL ?? '30s',
+    SWEEP_GRACE: process.env.SWEEP_GRACE ?? '10s',
   });
   const worker = await createWorkerProcess(settings);
   const { client, s3 } = worker;
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
   let stopped: Promise<void> | undefined;
   stopAll = () =>
     (stopped ??= (async () => {
+      await rm(join(workDir, 'demo.json'), { force: true });
       await endpoint.close();
       worker.shutdown();
       await running;
@@ -126,7 +132,7 @@ async function main(): Promise<void> {
   S3/SNS:     ${moto.endpoint} (moto; path-style; credentials below)
 
 Upload another file (its report appears with no further action):
-  npm run -s demo:upload
+  ${process.env.DEMO_DIR ? `DEMO_DIR=${process.env.DEMO_DIR} ` : ''}npm run -s demo:upload
 
 To use the CLI against this demo, paste this environment into another shell in this directory:
   export ${exports}
@@ -139,6 +145,18 @@ Running until Ctrl-C (or SIGTERM).`);
 
   await running;
   await stopAll();
+}
+
+/** Each port the demo listens on must be free: a server already there would be taken for ours. */
+async function requireFreePorts(ports: Record<string, number>): Promise<void> {
+  for (const [name, port] of Object.entries(ports)) {
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (!free) throw new Error(`port ${port} is in use: stop what listens there, or set ${name} to a free port`);
+  }
 }
 
 /** `integration create` through the CLI itself, as the seed's user would; its JSON has the policies to paste. */

@@ -92,12 +92,8 @@ export class PendingReports {
    * is ready, so a small running file is not split just because others filled a report.
    * `all` takes passes whether they are ready or not (to drain before continue-as-new).
    */
-  /** When the oldest pending pass's first entry arrived; undefined when nothing is pending. */
-  oldestFirstAtMs(): number | undefined {
-    let oldest: number | undefined;
-    for (const p of this.passes.values()) if (oldest === undefined || p.firstAtMs < oldest) oldest = p.firstAtMs;
-    return oldest;
-  }
+  /** When the first entry of the oldest pass the last takeReport took arrived (what report latency is measured from). */
+  lastTakenFirstAtMs: number | undefined;
 
   takeReport(nowMs: number, all = false): FileStatusEntry[] {
     const passes = [...this.passes.values()];
@@ -107,14 +103,18 @@ export class PendingReports {
       .sort((a, b) => a.firstAtMs - b.firstAtMs || (a.key < b.key ? -1 : 1));
     const max = this.rules.maxEntriesPerReport;
     const report: FileStatusEntry[] = [];
+    this.lastTakenFirstAtMs = undefined;
+    const took = (pass: PendingPass) => (this.lastTakenFirstAtMs = Math.min(this.lastTakenFirstAtMs ?? Infinity, pass.firstAtMs));
     for (const pass of candidates) {
       if (report.length === 0 && pass.entries.length > max) {
         report.push(...pass.entries.splice(0, max));
+        took(pass);
         break;
       }
       if (report.length + pass.entries.length > max) continue;
       report.push(...pass.entries);
       pass.entries = [];
+      took(pass);
     }
     for (const [key, pass] of this.passes) if (pass.entries.length === 0) this.passes.delete(key);
     return report;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { fileWorkflowSettings, startFileWorkflow } from '../client';
+import { fileWorkflowSettings, requireSearchAttributes, SearchAttributesMissing, startFileWorkflow } from '../client';
 import type { Settings } from '../config/settings';
 import { IntegrationStore } from '../activities/integrations/integrationStore';
 import { ObjectIdentities } from '../s3/objectIdentity';
@@ -45,9 +45,18 @@ export async function startEndpointProcess(settings: Settings, overrides: Endpoi
   const s3ForRegion = s3ClientPool(settings, s3);
   const connection = overrides.client ? undefined : Connection.lazy({ address: settings.TEMPORAL_ADDRESS });
   const client = overrides.client ?? new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  // Starts fail without them; a Temporal not up yet is no reason to refuse to listen (SNS gets 503s until it is).
+  const log = overrides.log ?? jsonLog(settings.LOG_LEVEL);
+  // A client handed in (tests, npm start) belongs to a process that registered them already.
+  const registered = overrides.client ? Promise.resolve() : requireSearchAttributes(client.connection as Connection, settings.TEMPORAL_NAMESPACE);
+  registered.catch((err: unknown) => {
+    if (err instanceof SearchAttributesMissing) log.warn(err.message);
+  });
+  await Promise.race([registered, new Promise<void>((r) => setTimeout(r, 5_000).unref())]).catch((err: unknown) => {
+    if (err instanceof SearchAttributesMissing) throw err;
+  });
   const counters = new Counters();
   const metrics = new EndpointMetrics();
-  const log = overrides.log ?? jsonLog(settings.LOG_LEVEL);
   const identities = new ObjectIdentities(s3ForRegion);
   const fetchCertificate =
     overrides.fetchCertificate ??
@@ -117,6 +126,8 @@ export async function startEndpointProcess(settings: Settings, overrides: Endpoi
       server.closeIdleConnections();
       await closed;
       await Promise.all(pendingStarts);
+      // Closing the connection under a registration still retrying would fail it from inside the client.
+      await registered.catch(() => undefined);
       await connection?.close();
     },
   };

@@ -1,6 +1,7 @@
 /** The notification endpoint's entry point: `npm run endpoint` (`node lib/src/endpoint/main.js`). */
 import { ConfigError, loadSettings } from '../config/settings';
 import { startEndpointProcess } from './endpointProcess';
+import { SearchAttributesMissing } from '../client';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(err instanceof ConfigError || err instanceof SearchAttributesMissing ? err.message : err);
     process.exit(1);
   });
 }

@@ -154,6 +154,8 @@ export interface ProcessSmallFileResultV1 {
    */
   outcome: 'processed' | 'gone' | 'duplicate' | 'processed-before';
   duplicateOf?: string;
+  /** The file as a whole was rejected (unreadable, or INVALID_SCHEMA): nothing stored. */
+  rejected?: boolean;
   rowsValid: number;
   rowsInvalid: number;
   fileRows: number | null;

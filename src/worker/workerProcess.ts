@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Settings } from '../config/settings';
 import { createS3Client, s3ClientPool } from '../s3/s3';
-import { fileWorkflowSettings, registerSearchAttributes } from '../client';
+import { fileWorkflowSettings, requireSearchAttributes } from '../client';
 import { DuckDBInstance, openDuckDb } from '../parquet/duckdb';
 import { createIntegrationWorkers } from './temporalWorkers';
 import { processDirName, sweepDeadProcessDirs } from './scratchDirs';
@@ -33,9 +33,7 @@ export async function createWorkerProcess(settings: Settings): Promise<WorkerPro
   const nativeConnection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
-  await registerSearchAttributes(connection, settings.TEMPORAL_NAMESPACE).catch((err: unknown) =>
-    console.error(`could not register the search attributes (${String(err)}): register FmeIntegrationId, FmeBucket, FmeObjectKey, FmeOutcome (Keyword) and FmeInvalidRows (Int) on the namespace, or file workflows cannot start`),
-  );
+  await requireSearchAttributes(connection, settings.TEMPORAL_NAMESPACE);
   const s3 = createS3Client(settings);
   const duckdbTemp = join(settings.WORK_DIR, processDirName('duckdb', randomUUID().slice(0, 8)));
   await mkdir(duckdbTemp, { recursive: true });

@@ -200,8 +200,8 @@ export async function fileWorkflow(input: FileWorkflowInput): Promise<FileWorkfl
 function outcomeOfPass(p: PassContext): FileOutcome {
   const { progress } = p;
   if (p.duplicateOf) return FileOutcome.DUPLICATE;
-  // Rejected as a whole (INVALID_SCHEMA, unreadable): invalid rows and no chunk planned.
-  if (p.rejectedEntries || (progress.chunksTotal === 0 && progress.rowsInvalid > 0)) return FileOutcome.REJECTED;
+  // Rejected as a whole (INVALID_SCHEMA, unreadable), whatever its row count (an unreadable file's may be 0).
+  if (p.rejectedEntries || p.rejected) return FileOutcome.REJECTED;
   return progress.rowsInvalid > 0 ? FileOutcome.INVALID_ROWS : FileOutcome.VALID;
 }
 

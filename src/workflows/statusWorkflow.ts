@@ -99,9 +99,8 @@ export async function statusWorkflow(input: StatusWorkflowInputV1): Promise<void
       if (dueAt <= Date.now()) break;
       await condition(() => (pending.flushDueAt() ?? Infinity) < dueAt, dueAt - Date.now());
     }
-    // Reports take the oldest passes first: the oldest pending pass is in this report.
-    const oldestEntryAtMs = pending.oldestFirstAtMs();
     const batch = pending.takeReport(Date.now(), draining);
+    const oldestEntryAtMs = pending.lastTakenFirstAtMs;
     writing = batch.length;
     const document = toStatusDocument(batch);
     for (;;) {

@@ -18,15 +18,15 @@ describe('report batching (when a report goes out, and what it holds)', () => {
     assert.equal(p.flushDueAt(), undefined);
   });
 
-  it('knows when the oldest pending pass began (what report latency is measured from), and nothing once all is taken', () => {
+  it('knows when the oldest pass a report took began (what report latency is measured from), not an older pass left pending', () => {
     const p = new PendingReports(RULES);
-    assert.equal(p.oldestFirstAtMs(), undefined);
-    p.add([e('a', 0)], [], 2_000);
-    p.add([e('b', 0)], [passKeyOf(e('b', 0))], 1_500);
-    p.add([e('a', 1)], [], 3_000);
-    assert.equal(p.oldestFirstAtMs(), 1_500);
-    p.takeReport(100_000, true);
-    assert.equal(p.oldestFirstAtMs(), undefined);
+    p.add([e('long', 0)], [], 1_000); // a long pass still running: not ready
+    p.add([e('b', 0)], [passKeyOf(e('b', 0))], 5_000);
+    p.add([e('c', 0)], [passKeyOf(e('c', 0))], 4_000);
+    assert.deepEqual(files(p.takeReport(20_000)).sort(), ['b', 'c']);
+    assert.equal(p.lastTakenFirstAtMs, 4_000);
+    p.takeReport(20_000);
+    assert.equal(p.lastTakenFirstAtMs, undefined, 'nothing taken');
   });
 
   it('holds a running pass for the pass wait, then the flush delay', () => {

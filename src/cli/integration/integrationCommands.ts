@@ -120,10 +120,16 @@ function showCommand(ctx: CommandContext): Command {
       const sweep: Omit<SweepStateV1, 'seen'> & { seen?: unknown } = await readSweepState(d.s3, d.settings.WAREHOUSE_BUCKET, o.id);
       delete sweep.seen;
       // Files S3 refuses (403, 301) wait, parked, without a verdict: the customer's policies need fixing.
-      const parked = await d.withClient(async (client) => (await client.workflow.count(`FmeIntegrationId = "${o.id}" AND FmeOutcome = "parked" AND ExecutionStatus = "Running"`)).count);
+      // Unknown (null) when the server cannot count by the search attributes.
+      const parked = await d.withClient(async (client) =>
+        client.workflow.count(`FmeIntegrationId = "${o.id}" AND FmeOutcome = "parked" AND ExecutionStatus = "Running"`).then((c) => c.count, () => null),
+      );
       if (o.json) ctx.out(JSON.stringify({ ...setup, sweep, parkedFiles: parked }, null, 2) + '\n');
       else {
-        const parkedLine = `parked:           ${parked} file${parked === 1 ? '' : 's'} S3 refuses to read${parked > 0 ? '  <- check the bucket policy and the region' : ''}\n`;
+        const parkedLine =
+          parked === null
+            ? 'parked:           unknown (the server cannot list files by FmeOutcome)\n'
+            : `parked:           ${parked} file${parked === 1 ? '' : 's'} S3 refuses to read${parked > 0 ? '  <- check the bucket policy and the region' : ''}\n`;
         ctx.out(`${describeIntegration(state)}${describeSweep(sweep)}${parkedLine}\n${state.deletedAt === undefined ? describeSetup(setup) : ''}`);
       }
     });

@@ -30,6 +30,8 @@ export interface PassContext {
   duplicateOf?: string;
   /** The entries of a pass that rejected the whole file (nothing stored). */
   rejectedEntries?: StatusEntry[];
+  /** The small-file path rejected the whole file. */
+  rejected?: boolean;
   /** Hands entries to the status workflow; `passEnded` on the pass's last ones. */
   report(entries: StatusEntry[], passEnded: boolean): Promise<void>;
 }

@@ -24,6 +24,7 @@ export async function smallFilePass(p: PassContext): Promise<'done' | 'gone' | '
   });
   if (result.outcome === 'gone' || result.outcome === 'processed-before') return result.outcome;
   if (result.outcome === 'duplicate') p.duplicateOf = p.progress.duplicateOf = result.duplicateOf;
+  if (result.rejected) p.rejected = true;
   Object.assign(p.progress, {
     rowsValid: result.rowsValid,
     rowsInvalid: result.rowsInvalid,
