@@ -109,6 +109,11 @@ function describeProgress(p: FileProgressV1): string {
     `chunks:           ${p.chunksDone} of ${p.chunksTotal} done`,
     `rows:             ${p.rowsValid} valid, ${p.rowsInvalid} invalid, ${rows} in the footer`,
     `worker restarts:  ${p.workerRestarts}`,
+    ...(p.smallFile ? ['path:             small file (one activity)'] : []),
+    ...(p.configVersion !== undefined ? [`configuration:    version ${p.configVersion} of its integration`] : []),
+    ...(p.duplicateOf ? [`duplicate of:     ${p.duplicateOf} (same content; nothing stored again)`] : []),
+    ...(p.integrationDeleted ? ['integration:      deleted (INTEGRATION_CONFIG_NOT_FOUND)'] : []),
+    ...(p.timesParked ? [`parked:           ${p.timesParked} time(s)${p.parkedBecause ? `; ${p.parkedBecause}` : ''}`] : []),
   ].join('\n') + '\n';
 }
 

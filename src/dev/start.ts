@@ -48,7 +48,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function main(): Promise<void> {
-  installWorkerRuntime('WARN');
+  // Worker metrics only when asked for: a fixed default port could clash with a worker already running here.
+  installWorkerRuntime('WARN', process.env.WORKER_METRICS_ADDRESS || undefined);
   const workDir = process.env.DEMO_DIR ?? join(PROJECT_ROOT, '.work');
   // moto keeps its objects in memory, so workflows from an earlier run would find their files
   // gone: every run starts from a clean Temporal database too.
