@@ -179,12 +179,19 @@ function fileInputOf(p: StartFileParams, generation: number): FileWorkflowInput 
 
 export type ReprocessOutcome = { kind: 'signalled'; workflowId: string } | { kind: 'next-generation'; workflowId: string; generation: number };
 
+type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
+
+/** The input a run was started with, from the first event of its history. */
+function startInputOf(history: History, workflowId: string): FileWorkflowInput {
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new Error(`cannot read the input of ${workflowId}`);
+  return defaultPayloadConverter.fromPayload<FileWorkflowInput>(payload);
+}
+
 /** The integration a file workflow's run names (V3) or carries (V1/V2). */
 export async function integrationIdOfFile(client: Client, object: ObjectVersion): Promise<string> {
-  const history = await client.workflow.getHandle(fileWorkflowIdOf(object)).fetchHistory();
-  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  if (!payload) throw new Error(`cannot read the input of ${fileWorkflowIdOf(object)}`);
-  const input = defaultPayloadConverter.fromPayload<FileWorkflowInput>(payload);
+  const workflowId = fileWorkflowIdOf(object);
+  const input = startInputOf(await client.workflow.getHandle(workflowId).fetchHistory(), workflowId);
   return input.version === 3 ? input.integrationId : input.integration.integrationId;
 }
 
@@ -210,9 +217,7 @@ export async function requestReprocessOrNextGeneration(
     return { kind: 'signalled', workflowId };
   }
   const history = await handle.fetchHistory();
-  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  if (!payload) throw new Error(`cannot read the input of ${workflowId}`);
-  const previous = defaultPayloadConverter.fromPayload<FileWorkflowInput>(payload);
+  const previous = startInputOf(history, workflowId);
   // A failed or terminated run may have reported generations past its input's (reprocess
   // signals): the next one is above every generation any of its activities was given.
   const generation = Math.max(highestGenerationIn(history.events ?? [], previous.generation), reservedGeneration) + 1;
@@ -228,7 +233,7 @@ export async function requestReprocessOrNextGeneration(
   return { kind: 'next-generation', workflowId, generation };
 }
 
-type HistoryEvents = NonNullable<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events']>;
+type HistoryEvents = NonNullable<History['events']>;
 
 /** The highest `generation` (or `ctx.generation`) in any activity input of a run's history. */
 function highestGenerationIn(events: HistoryEvents, floor: number): number {

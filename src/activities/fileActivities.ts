@@ -18,7 +18,7 @@ import { unreadableEntry, unreadableFileEntry } from '../domain/entries';
 import { duplicateContentEntries } from '../domain/integration/integrationEntries';
 import { FileLedger } from './integrations/fileLedger';
 import { warehouseChunkPrefix, warehouseObjectKey } from '../domain/keys';
-import { deleteKeys, S3ForRegion } from '../s3/s3';
+import { clientIn, deleteKeys, S3ForRegion } from '../s3/s3';
 import { classifyObjectReadError } from './objectReadErrors';
 import { countFile, recordNotificationLag } from './activityMetrics';
 import {
@@ -117,7 +117,7 @@ export function createFileActivities(deps: FileActivityDeps) {
       try {
         let response;
         try {
-          const s3 = deps.s3ForRegion && input.region ? deps.s3ForRegion(input.region) : deps.s3;
+          const s3 = clientIn(deps.s3, deps.s3ForRegion, input.region);
           response = await s3.send(
             new GetObjectCommand({
               Bucket: object.bucket,

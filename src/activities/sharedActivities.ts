@@ -1,7 +1,7 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Client } from '@temporalio/client';
 import { ObjectVersion, warehouseManifestKey } from '../domain/keys';
-import { deleteKeys, isS3Error, S3ForRegion } from '../s3/s3';
+import { deleteKeys, getJson, S3ForRegion } from '../s3/s3';
 import { CommitGenerationInputV1, CommitGenerationResultV1 } from '../messages';
 import { createStatusActivities } from './statusActivities';
 import { FileLedger } from './integrations/fileLedger';
@@ -27,16 +27,6 @@ export interface WarehouseManifest {
   keys: string[];
 }
 
-async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | undefined> {
-  try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return JSON.parse(await res.Body!.transformToString()) as T;
-  } catch (err) {
-    if (isS3Error(err, 'NoSuchKey', '404')) return undefined;
-    throw err;
-  }
-}
-
 /** Activities any worker can run. */
 export function createSharedActivities(deps: SharedActivityDeps) {
   const ledger = new FileLedger(deps.s3, deps.warehouse.bucket);
@@ -53,7 +43,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
      */
     async commitGeneration(input: CommitGenerationInputV1): Promise<CommitGenerationResultV1> {
       const manifestKey = warehouseManifestKey(deps.warehouse.prefix, input.fileId);
-      const previous = await readJson<WarehouseManifest>(deps.s3, deps.warehouse.bucket, manifestKey);
+      const previous = await getJson<WarehouseManifest>(deps.s3, deps.warehouse.bucket, manifestKey);
       const keep = new Set(input.keys);
       const stale = (previous?.keys ?? []).filter((k) => !keep.has(k));
       await deleteKeys(deps.s3, deps.warehouse.bucket, stale);

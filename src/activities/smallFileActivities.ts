@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { StatusEntry } from '../domain/statusEntry';
+import { rowsIn, type StatusEntry } from '../domain/statusEntry';
 import { contentGroupsOf } from '../domain/integration/integrationEntries';
 import { FailureType, ProcessSmallFileInputV1, ProcessSmallFileResultV1, ReportEntriesInputV1 } from '../messages';
 import type { FileActivities } from './fileActivities';
@@ -28,7 +28,6 @@ function reportOf(input: ProcessSmallFileInputV1, entries: StatusEntry[]): Repor
   };
 }
 
-const rowsOf = (entries: readonly StatusEntry[], valid: boolean) => entries.filter((e) => e.valid === valid).reduce((n, e) => n + e.numberOfRows, 0);
 const nothing = { rowsValid: 0, rowsInvalid: 0, fileRows: null, chunks: 0 };
 
 /**
@@ -69,7 +68,7 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
         if (download.kind === 'duplicate') {
           await handOver(reportOf(input, download.entries));
           const first = download.firstObject;
-          return { outcome: 'duplicate', duplicateOf: `s3://${first.bucket}/${first.key}@${first.version}`, ...nothing, rowsValid: rowsOf(download.entries, true), rowsInvalid: rowsOf(download.entries, false) };
+          return { outcome: 'duplicate', duplicateOf: `s3://${first.bucket}/${first.key}@${first.version}`, ...nothing, rowsValid: rowsIn(download.entries, true), rowsInvalid: rowsIn(download.entries, false) };
         }
         if (download.kind === 'undecodable') {
           rejected = true;
@@ -101,7 +100,7 @@ export function createSmallFileActivities(deps: SmallFileDeps) {
       await handOver(reportOf(input, entries));
       const content = ledger && sha256 ? { integrationId: ledger.integrationId, configVersion: ledger.configVersion, sha256, groups: contentGroupsOf(entries) } : undefined;
       await deps.commitGeneration({ fileId, object, generation: ctx.generation, keys: storedKeys, content });
-      return { outcome: 'processed', rowsValid: rowsOf(entries, true), rowsInvalid: rowsOf(entries, false), fileRows, chunks, ...(rejected ? { rejected } : {}) };
+      return { outcome: 'processed', rowsValid: rowsIn(entries, true), rowsInvalid: rowsIn(entries, false), fileRows, chunks, ...(rejected ? { rejected } : {}) };
     },
   };
 }

@@ -5,7 +5,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { statusWorkflowIdOf } from '../domain/keys';
 import { checkedStatusDocument } from '../domain/statusEntrySchema';
 import { toStatusDocument } from '../domain/statusEntry';
-import { isS3Error, S3ForRegion } from '../s3/s3';
+import { clientIn, isS3Error, S3ForRegion } from '../s3/s3';
 import { countReportedRows, recordReportLatency, recordReportWrite } from './activityMetrics';
 import {
   BACKPRESSURE_ENTRIES,
@@ -60,7 +60,7 @@ export function createStatusActivities(deps: StatusActivityDeps) {
   async function writeReport(input: WriteStatusReportInputV1): Promise<WriteStatusReportResultV1> {
     // The contract's shape, checked at the last step before the customer sees it.
     const body = JSON.stringify(checkedStatusDocument(input.document), null, 2);
-    const s3 = deps.s3ForRegion && input.region ? deps.s3ForRegion(input.region) : deps.s3;
+    const s3 = clientIn(deps.s3, deps.s3ForRegion, input.region);
     try {
       await s3.send(
         new PutObjectCommand({

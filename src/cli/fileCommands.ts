@@ -3,7 +3,7 @@ import { fileProgress, fileWorkflowSettings, integrationIdOfFile, requestReproce
 import { keyMatchesFilter } from '../domain/integration/filters';
 import { integrationForKey } from '../domain/integration/conflicts';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { IntegrationState } from '../messages';
+import { knownIntegrationOf } from '../activities/integrations/integrationStore';
 import { fileIdOf } from '../domain/keys';
 import type { FileProgressV1 } from '../messages';
 import { deployment } from './deployment';
@@ -68,7 +68,7 @@ function reprocessCommand(ctx: CommandContext): Command {
     .action(async (o: ObjectOptions & { reason?: string }) => {
       const d = deployment();
       // The key implies its integration (filters never overlap on a bucket): its region addresses the bucket.
-      const byKey = integrationForKey(o.bucket, o.key, (await d.integrations.list()).map(known));
+      const byKey = integrationForKey(o.bucket, o.key, (await d.integrations.list()).map(knownIntegrationOf));
       const { object, createdAt, bytes } = await d.headObject(o.bucket, o.key, o.versionId, byKey?.config.region);
       const outcome = await d.withClient(async (client) => {
         const reserved = await d.fileLedger.highestReservedGeneration(fileIdOf(object));
@@ -98,8 +98,6 @@ function reprocessCommand(ctx: CommandContext): Command {
       else ctx.out(outcome.kind === 'signalled' ? `reprocess signalled: ${outcome.workflowId}\n` : `started generation ${outcome.generation}: ${outcome.workflowId}\n`);
     });
 }
-
-const known = (s: IntegrationState) => ({ id: s.id, config: s.inbound, deleted: s.deletedAt !== undefined, deletedAt: s.deletedAt });
 
 function describeProgress(p: FileProgressV1): string {
   const rows = p.fileRows === null ? 'unknown' : String(p.fileRows);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sqlString, withConnection, type DuckDBInstance } from '../parquet/duckdb';
-import type { StatusDocument } from '../domain/statusEntry';
+import { rowsIn, type StatusDocument } from '../domain/statusEntry';
 import { eventsSql } from './sampleEvents';
 
 /** The demo's customer side: one bucket, files under events/, reports under status/. */
@@ -44,8 +44,7 @@ export async function waitForReport(s3: S3Client, bucket: string, statusPrefix: 
       const doc = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey }))).Body!.transformToString()) as StatusDocument;
       const entries = doc[key];
       if (!entries) continue;
-      const rows = (valid: boolean) => entries.filter((e) => e.valid === valid).reduce((n, e) => n + e.numberOfRows, 0);
-      return { reportKey, valid: rows(true), invalid: rows(false) };
+      return { reportKey, valid: rowsIn(entries, true), invalid: rowsIn(entries, false) };
     }
     if (Date.now() > deadline) throw new Error(`no report for ${key} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 300));

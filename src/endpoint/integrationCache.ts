@@ -1,3 +1,4 @@
+import { knownIntegrationOf } from '../activities/integrations/integrationStore';
 import type { KnownIntegration } from '../domain/integration/conflicts';
 import type { IntegrationState } from '../messages';
 
@@ -14,8 +15,6 @@ export interface IntegrationView {
 
 /** An id unknown to the cache refreshes it, at most this often: a just-created integration works within a second. */
 const MISS_REFRESH_MS = 1_000;
-
-const known = (s: IntegrationState): KnownIntegration => ({ id: s.id, config: s.inbound, deleted: s.deletedAt !== undefined, deletedAt: s.deletedAt });
 
 /**
  * The integrations as their entities published them, read at most once per TTL (never a
@@ -43,7 +42,7 @@ export class IntegrationCache {
     this.loading ??= this.records
       .list()
       .then((states) => {
-        this.snapshot = { at: this.now(), byId: new Map(states.map((s) => [s.id, s])), all: states.map(known) };
+        this.snapshot = { at: this.now(), byId: new Map(states.map((s) => [s.id, s])), all: states.map(knownIntegrationOf) };
         return this.snapshot;
       })
       .finally(() => (this.loading = undefined));

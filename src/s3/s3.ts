@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../config/settings';
 
 export function createS3Client(settings: Pick<Settings, 'AWS_REGION' | 'S3_ENDPOINT' | 'S3_FORCE_PATH_STYLE'>): S3Client {
@@ -14,6 +14,22 @@ export function createS3Client(settings: Pick<Settings, 'AWS_REGION' | 'S3_ENDPO
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/** A JSON object, or undefined when the key does not exist or is empty (generation markers written before runs were recorded are). */
+export async function getJson<T>(s3: S3Client, bucket: string, key: string, abortSignal?: AbortSignal): Promise<T | undefined> {
+  try {
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
+    return (JSON.parse((await res.Body!.transformToString()) || 'null') as T | null) ?? undefined;
+  } catch (err) {
+    if (isS3Error(err, 'NoSuchKey', '404')) return undefined;
+    throw err;
+  }
+}
+
+/** Picks the client for a bucket in `region`: the pool's when there is one and a region is named, else the deployment's own. */
+export function clientIn(s3: S3Client, pool: S3ForRegion | undefined, region: string | undefined): S3Client {
+  return pool && region ? pool(region) : s3;
 }
 
 /** An S3 client for a customer's bucket in `region` (the deployment's own region when absent). */

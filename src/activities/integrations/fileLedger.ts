@@ -1,8 +1,8 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ContentGroup } from '../../domain/integration/integrationEntries';
 import type { ObjectVersion } from '../../domain/keys';
 import { contentDecisionKey, contentLedgerKey, generationMarkerKey, generationMarkersPrefix, highestGenerationMarked } from '../../domain/ledgerKeys';
-import { isS3Error } from '../../s3/s3';
+import { getJson, isS3Error } from '../../s3/s3';
 import type { ContentCheckV1, ContentRecordV1 } from '../../messages';
 
 /** The first committed ingestion of some content under one integration configuration. */
@@ -24,17 +24,6 @@ export type ContentDecisionV1 = { version: 1; duplicateOf?: { object: ObjectVers
 interface GenerationMarkerV1 {
   version: 1;
   runId: string;
-}
-
-async function readJson<T>(s3: S3Client, bucket: string, key: string, abortSignal?: AbortSignal): Promise<T | undefined> {
-  try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal });
-    // An empty body (generation markers written before runs were recorded) holds nothing.
-    return (JSON.parse((await res.Body!.transformToString()) || 'null') as T | null) ?? undefined;
-  } catch (err) {
-    if (isS3Error(err, 'NoSuchKey', '404')) return undefined;
-    throw err;
-  }
 }
 
 /**
@@ -68,7 +57,7 @@ export class FileLedger {
   async reserveGeneration(fileId: string, generation: number, runId: string, abortSignal?: AbortSignal): Promise<'reserved' | 'taken'> {
     const key = generationMarkerKey(fileId, generation);
     if (await this.createOnce(key, { version: 1, runId } satisfies GenerationMarkerV1, abortSignal)) return 'reserved';
-    const marker = await readJson<GenerationMarkerV1>(this.s3, this.bucket, key, abortSignal);
+    const marker = await getJson<GenerationMarkerV1>(this.s3, this.bucket, key, abortSignal);
     // Markers from before runs were recorded are empty: they cannot be told apart, so they are taken as this run's.
     return !marker?.runId || marker.runId === runId ? 'reserved' : 'taken';
   }
@@ -93,13 +82,13 @@ export class FileLedger {
    */
   async decideContent(fileId: string, generation: number, check: ContentCheckV1, sha256: string, abortSignal?: AbortSignal): Promise<ContentDecisionV1> {
     const key = contentDecisionKey(fileId, generation);
-    const pinned = await readJson<ContentDecisionV1>(this.s3, this.bucket, key, abortSignal);
+    const pinned = await getJson<ContentDecisionV1>(this.s3, this.bucket, key, abortSignal);
     if (pinned) return pinned;
-    const entry = await readJson<ContentLedgerEntryV1>(this.s3, this.bucket, contentLedgerKey(check.integrationId, sha256), abortSignal);
+    const entry = await getJson<ContentLedgerEntryV1>(this.s3, this.bucket, contentLedgerKey(check.integrationId, sha256), abortSignal);
     const first = entry && entry.configVersion === check.configVersion && entry.fileId !== fileId ? entry : undefined;
     const decision: ContentDecisionV1 = { version: 1, ...(first ? { duplicateOf: { object: first.object, groups: first.groups } } : {}) };
     if (await this.createOnce(key, decision, abortSignal)) return decision;
-    return (await readJson<ContentDecisionV1>(this.s3, this.bucket, key, abortSignal)) ?? decision;
+    return (await getJson<ContentDecisionV1>(this.s3, this.bucket, key, abortSignal)) ?? decision;
   }
 
   /**
@@ -113,7 +102,7 @@ export class FileLedger {
     const key = contentLedgerKey(record.integrationId, record.sha256);
     const entry: ContentLedgerEntryV1 = { version: 1, ...record, object, fileId, generation };
     if (await this.createOnce(key, entry)) return;
-    const existing = await readJson<ContentLedgerEntryV1>(this.s3, this.bucket, key);
+    const existing = await getJson<ContentLedgerEntryV1>(this.s3, this.bucket, key);
     const replaces = !existing || existing.configVersion < record.configVersion || (existing.fileId === fileId && existing.configVersion <= record.configVersion);
     if (!replaces) return;
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(entry), ContentType: 'application/json' }));

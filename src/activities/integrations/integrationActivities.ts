@@ -11,7 +11,7 @@ import {
   ResolveIntegrationInputV1,
   ResolvedIntegrationV1,
 } from '../../messages';
-import { IntegrationStore } from './integrationStore';
+import { IntegrationStore, knownIntegrationOf } from './integrationStore';
 
 export interface IntegrationActivityDeps {
   s3: S3Client;
@@ -37,8 +37,7 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
         if (existing?.deletedAt !== undefined) return { ok: false, refusal: IntegrationRefusal.DELETED, problem: `integration "${input.id}" was deleted; a deleted id is never re-created` };
         if (existing) return { ok: false, refusal: IntegrationRefusal.EXISTS, problem: `integration "${input.id}" already exists` };
       }
-      const others = all.map((s) => ({ id: s.id, config: s.inbound, deleted: s.deletedAt !== undefined, deletedAt: s.deletedAt }));
-      const conflicts = conflictsOf({ id: input.id, config: parsed.data }, others);
+      const conflicts = conflictsOf({ id: input.id, config: parsed.data }, all.map(knownIntegrationOf));
       if (conflicts.length > 0) return { ok: false, refusal: IntegrationRefusal.CONFLICT, problem: conflicts.join('; ') };
       return { ok: true, inbound: parsed.data };
     },

@@ -4,7 +4,7 @@ import { integrationNotFoundEntry } from '../../domain/integration/integrationEn
 import type { ObjectVersion } from '../../domain/keys';
 import { integrationNotFoundMarkerKey } from '../../domain/ledgerKeys';
 import { footerRowCount } from '../../parquet/footerRowCount';
-import { isS3Error, S3ForRegion } from '../../s3/s3';
+import { clientIn, isS3Error, S3ForRegion } from '../../s3/s3';
 import { FileOutcome, ReportEntriesInputV1, ReportIntegrationGoneInputV1, ReportIntegrationGoneResultV1 } from '../../messages';
 import { countFile } from '../activityMetrics';
 
@@ -42,7 +42,7 @@ export function createIntegrationGoneActivities(deps: IntegrationGoneDeps) {
   }
 
   async function footerRows(object: ObjectVersion, size: number, region?: string): Promise<number | null> {
-    const s3 = deps.s3ForRegion && region ? deps.s3ForRegion(region) : deps.s3;
+    const s3 = clientIn(deps.s3, deps.s3ForRegion, region);
     try {
       return await footerRowCount(async (start, end) => {
         const res = await s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key, ...versionOf(object), Range: `bytes=${start}-${end}` }));

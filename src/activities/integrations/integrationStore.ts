@@ -1,7 +1,13 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { INTEGRATION_RECORDS_PREFIX, integrationAuditKey, integrationRecordKey } from '../../domain/ledgerKeys';
-import { isS3Error } from '../../s3/s3';
+import { getJson } from '../../s3/s3';
 import type { IntegrationState } from '../../messages';
+import type { KnownIntegration } from '../../domain/integration/conflicts';
+
+/** An integration as the filter and loop rules see it (src/domain/integration/conflicts.ts). */
+export function knownIntegrationOf(s: IntegrationState): KnownIntegration {
+  return { id: s.id, config: s.inbound, deleted: s.deletedAt !== undefined, deletedAt: s.deletedAt };
+}
 
 /** An audit record: one per change, written before the current record. */
 export interface IntegrationAuditRecordV1 {
@@ -23,7 +29,7 @@ export class IntegrationStore {
   ) {}
 
   async read(id: string): Promise<IntegrationState | undefined> {
-    return this.readJson<IntegrationState>(integrationRecordKey(id));
+    return getJson<IntegrationState>(this.s3, this.bucket, integrationRecordKey(id));
   }
 
   /** Every integration's record, tombstones included, in id order. */
@@ -35,7 +41,7 @@ export class IntegrationStore {
       keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith('.json')));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    const states = await Promise.all(keys.map((k) => this.readJson<IntegrationState>(k)));
+    const states = await Promise.all(keys.map((k) => getJson<IntegrationState>(this.s3, this.bucket, k)));
     return states.filter((s): s is IntegrationState => s !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
@@ -44,16 +50,6 @@ export class IntegrationStore {
     const { state } = record;
     await this.putJson(integrationAuditKey(state.id, state.configVersion), record);
     await this.putJson(integrationRecordKey(state.id), state);
-  }
-
-  private async readJson<T>(key: string): Promise<T | undefined> {
-    try {
-      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return JSON.parse(await res.Body!.transformToString()) as T;
-    } catch (err) {
-      if (isS3Error(err, 'NoSuchKey', '404')) return undefined;
-      throw err;
-    }
   }
 
   private async putJson(key: string, value: unknown): Promise<void> {

@@ -1,6 +1,6 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sweepStateKey } from '../../domain/ledgerKeys';
-import { isS3Error } from '../../s3/s3';
+import { getJson } from '../../s3/s3';
 
 /** What the sweep remembers of one integration between runs, in the warehouse bucket. */
 export interface SweepStateV1 {
@@ -24,13 +24,7 @@ export interface SweepStateV1 {
 const empty = (): SweepStateV1 => ({ version: 1, seen: {}, missedTotal: 0 });
 
 export async function readSweepState(s3: S3Client, bucket: string, integrationId: string): Promise<SweepStateV1> {
-  try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: sweepStateKey(integrationId) }));
-    return JSON.parse(await res.Body!.transformToString()) as SweepStateV1;
-  } catch (err) {
-    if (isS3Error(err, 'NoSuchKey', '404')) return empty();
-    throw err;
-  }
+  return (await getJson<SweepStateV1>(s3, bucket, sweepStateKey(integrationId))) ?? empty();
 }
 
 export async function writeSweepState(s3: S3Client, bucket: string, integrationId: string, state: SweepStateV1): Promise<void> {
