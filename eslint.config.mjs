@@ -3,7 +3,8 @@
 // every rule below fires.
 //
 //   processes   src/worker.ts, src/worker/, src/cli/, src/dev/,  anything below
-//               src/endpoint/
+//               src/endpoint/, src/intake/, src/http/ (their
+//               shared HTTP and Prometheus plumbing)
 //   client      src/client.ts, src/integrationClient.ts           messages, domain, config (types)
 //   workflows   src/workflows/                                    messages, domain; activities as types only
 //   activities  src/activities/                                   messages, domain, parquet, s3, client (starting workflows)
@@ -27,7 +28,7 @@ const ours = {
   activities: '^(\\.\\.?/)+activities(/.*)?$',
   workflows: '^(\\.\\.?/)+workflows(/.*)?$',
   client: '^(\\.\\.?/)+(client|integrationClient)$',
-  processes: '^(\\.\\.?/)+(worker|cli|dev|endpoint)(/.*)?$',
+  processes: '^(\\.\\.?/)+(worker|cli|dev|endpoint|intake|http)(/.*)?$',
 };
 
 /** A no-restricted-imports rule: `banned` folders never, `typesOnly` folders as `import type` only. */

@@ -11,7 +11,7 @@ import { rowsIn, StatusEntry } from '../src/domain/statusEntry';
 import { s3CreatedEvent, SnsSigner } from '../src/dev/snsSigner';
 import type { Moto } from '../src/dev/moto';
 import { EndpointProcess, startEndpointProcess } from '../src/endpoint/endpointProcess';
-import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../src/endpoint/metrics';
+import { MetricsRegistry, PROMETHEUS_CONTENT_TYPE } from '../src/http/prometheus';
 import { DuckDBInstance, openDuckDb } from '../src/parquet/duckdb';
 import { runCli } from './support/cli';
 import { eventsSql, writeParquet } from './support/eventFiles';

@@ -5,6 +5,7 @@ import { createS3Client, s3ClientPool } from '../s3/s3';
 import { objectVersionOf, ObjectVersion } from '../domain/keys';
 import { IntegrationStore } from '../activities/integrations/integrationStore';
 import { FileLedger } from '../activities/integrations/fileLedger';
+import { SdkKeyStore } from '../s3/sdkKeyStore';
 
 /** Talks to a running deployment: Temporal and S3 as the environment's settings say. */
 export interface Deployment {
@@ -14,6 +15,8 @@ export interface Deployment {
   integrations: IntegrationStore;
   /** Generation markers and the content ledger in the warehouse bucket. */
   fileLedger: FileLedger;
+  /** The impression intake's SDK keys. */
+  sdkKeys: SdkKeyStore;
   withClient<T>(fn: (client: Client) => Promise<T>): Promise<T>;
   /** The object's version (versionId, else ETag), creation time and size, from a HEAD request. */
   headObject(bucket: string, key: string, versionId?: string, region?: string): Promise<{ object: ObjectVersion; createdAt: number; bytes: number }>;
@@ -28,6 +31,7 @@ export function deployment(env: NodeJS.ProcessEnv = process.env): Deployment {
     s3,
     integrations: new IntegrationStore(s3, settings.WAREHOUSE_BUCKET),
     fileLedger: new FileLedger(s3, settings.WAREHOUSE_BUCKET),
+    sdkKeys: new SdkKeyStore(s3, settings.WAREHOUSE_BUCKET),
     async withClient(fn) {
       const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS, connectTimeout: '10s' });
       try {

@@ -3,6 +3,7 @@ import { EXIT_CODES_HELP, ExitCode } from './exitCodes';
 import { validateCommand } from './validateCommand';
 import { fileCommands } from './fileCommands';
 import { integrationCommand } from './integration/integrationCommands';
+import { intakeCommand } from './intake/intakeCommands';
 
 /** What a command needs of the process: where output goes and how it sets the exit code. */
 export interface CommandContext {
@@ -16,11 +17,12 @@ export interface CliIo {
 }
 
 const ENVIRONMENT_HELP = `Environment:
-  Commands that reach a deployment (integration, process, reprocess, progress) read
+  Commands that reach a deployment (integration, intake, process, reprocess, progress) read
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, WAREHOUSE_BUCKET, S3_ENDPOINT,
   S3_FORCE_PATH_STYLE, AWS_REGION and the AWS credentials from the environment; \`integration\`
-  also PUBLIC_BASE_URL and FME_ROLE_ARN (see the README's configuration table). Against the
-  \`npm start\` demo, paste the environment it prints first.`;
+  also PUBLIC_BASE_URL and FME_ROLE_ARN, \`intake key add\` also INTAKE_PUBLIC_URL (see the
+  README's configuration table). Against the \`npm start\` demo, paste the environment it
+  prints first.`;
 
 /** Settings every command shares: errors are thrown to the caller instead of exiting, help after an error. */
 function configure(cmd: Command, io: CliIo): Command {
@@ -44,6 +46,7 @@ export function buildProgram(io: CliIo, ctx: CommandContext): Command {
     .addHelpText('after', `\n${ENVIRONMENT_HELP}`);
   program.addCommand(validateCommand(ctx));
   program.addCommand(integrationCommand(ctx));
+  program.addCommand(intakeCommand(ctx));
   for (const cmd of fileCommands(ctx)) program.addCommand(cmd);
   return configure(program, io);
 }

@@ -78,6 +78,22 @@ const settingsObject = z.object({
   SWEEP_INTERVAL: duration.pipe(z.number().min(10_000, 'at least 10s')).default(5 * 60_000),
   SWEEP_GRACE: duration.default(2 * 60_000),
   SWEEP_LOOKBACK: duration.default(24 * 3_600_000),
+  // The impression intake (npm run intake): the SDKs' events URL is http(s)://<host>:<port>/api.
+  // It listens on HTTP_HOST (and serves TLS with the same files as the endpoint).
+  // What `intake key add` tells SDK owners to set as the events URL (plus /api).
+  INTAKE_PUBLIC_URL: z.url().default('http://localhost:8090'),
+  INTAKE_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  // A Node SDK posts its whole queue at once: 30,000 impressions are about 4.6 MB of JSON.
+  INTAKE_MAX_BODY_BYTES: byteSize.pipe(z.number().min(10 * 2 ** 20, 'at least 10MiB (an SDK posts up to about 5 MB at once)')).default(16 * 2 ** 20),
+  // A batch not durable by then is answered 503, so an SDK (whose single retry a late answer
+  // would spend, and which sets no timeout of its own) always hears back.
+  INTAKE_ANSWER_DEADLINE: duration.pipe(z.number().min(1_000, 'at least 1s')).default(5_000),
+  // Batches converted and stored at once; more wait their turn within the deadline.
+  INTAKE_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  // The request bodies one intake holds at once; beyond it a batch is answered 503 at once.
+  INTAKE_MAX_INFLIGHT_BYTES: byteSize.default(512 * 2 ** 20),
+  // How long an intake trusts an SDK key's record: a revoked key stops working within this.
+  INTAKE_KEY_CACHE_TTL: duration.default(30_000),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   // Where the worker serves Prometheus metrics (the Temporal runtime's exporter, GET /metrics):
   // host:port; the empty string turns them off.

@@ -12,7 +12,7 @@ import { Counters } from './counters';
 import { createEndpointServer } from './httpServer';
 import { IntegrationCache } from './integrationCache';
 import { EndpointMetrics } from './metrics';
-import { jsonLog } from './log';
+import { jsonLog } from '../http/jsonLog';
 import { EndpointLog, handleNotification, NotificationDeps } from './notificationHandler';
 import { CertificateFetcher, createSnsVerifier } from './snsVerifier';
 

@@ -2,6 +2,7 @@ import { createServer as createHttpServer, IncomingMessage, Server, ServerRespon
 import { createServer as createHttpsServer } from 'node:https';
 import type { Answer } from './notificationHandler';
 import { PROMETHEUS_CONTENT_TYPE, type EndpointRoute } from './metrics';
+import { BodyTooLarge, readBody } from '../http/requestBody';
 
 /** SNS messages are at most 256 KiB; a bigger body is not one. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -25,28 +26,6 @@ export interface EndpointRoutes {
   metrics(): string;
   /** Called once per answered request. */
   answered?(request: AnsweredRequest): void;
-}
-
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c);
-      else if (!tooLarge) {
-        // Keep reading (and dropping) the rest, so the 413 reaches the client instead of a reset.
-        tooLarge = true;
-        chunks.length = 0;
-        reject(new BodyTooLarge());
-      }
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function send(res: ServerResponse, answer: Answer): void {
@@ -98,7 +77,7 @@ export function createEndpointServer(routes: EndpointRoutes, tls?: { cert: Buffe
       }
       let body: string;
       try {
-        body = await readBody(req);
+        body = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
       } catch (err) {
         if (err instanceof BodyTooLarge) {
           res.setHeader('connection', 'close');

@@ -9,6 +9,7 @@ import type { IntegrationCache } from './integrationCache';
 import type { Verdict } from './snsVerifier';
 import type { Counters } from './counters';
 import type { EndpointMetrics } from './metrics';
+import type { ServiceLog } from '../http/jsonLog';
 
 export interface Answer {
   status: number;
@@ -17,11 +18,7 @@ export interface Answer {
   type?: SnsMessage['Type'];
 }
 
-export interface EndpointLog {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+export type EndpointLog = ServiceLog;
 
 export interface NotificationDeps {
   integrations: Pick<IntegrationCache, 'lookup'>;
