@@ -46,9 +46,21 @@ describe('config', () => {
       FME_ROLE_ARN: 'arn:aws:iam::000000000000:role/fme-s3-integration',
       LOG_LEVEL: 'INFO',
       WORKER_METRICS_ADDRESS: '0.0.0.0:9464',
+      INTAKE_PUBLIC_URL: 'http://localhost:8090',
+      INTAKE_PORT: 8090,
+      INTAKE_MAX_BODY_BYTES: 16 * 1024 ** 2,
+      INTAKE_ANSWER_DEADLINE: 5_000,
+      INTAKE_CONCURRENCY: 4,
+      INTAKE_MAX_INFLIGHT_BYTES: 512 * 1024 ** 2,
+      INTAKE_KEY_CACHE_TTL: 30_000,
       DECOMPRESSED_MAX_BYTES: 64 * 1024 ** 3,
       DECOMPRESSION_MAX_RATIO: 1000,
     });
+  });
+
+  it('refuses an intake body limit under 10 MiB and an answer deadline under a second, saying what to set', () => {
+    assert.match(errorOf({ INTAKE_MAX_BODY_BYTES: '5MB' }).message, /^ {2}INTAKE_MAX_BODY_BYTES: at least 10MiB .*\(got "5MB"\)$/m);
+    assert.match(errorOf({ INTAKE_ANSWER_DEADLINE: '500ms' }).message, /^ {2}INTAKE_ANSWER_DEADLINE: at least 1s \(got "500ms"\)$/m);
   });
 
   it('reads decompression limits as byte sizes (decimal or binary units, or plain bytes) and a ratio', () => {

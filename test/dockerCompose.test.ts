@@ -27,8 +27,8 @@ describe('docker-compose.yml (checked as YAML; no compose engine here)', () => {
   };
   const services = compose.services;
 
-  it('runs Temporal on PostgreSQL, its UI, an S3-compatible store, the workers and the notification endpoint, none behind a profile', () => {
-    assert.deepEqual(Object.keys(services).sort(), ['endpoint', 'minio', 'minio-setup', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
+  it('runs Temporal on PostgreSQL, its UI, an S3-compatible store, the workers, the notification endpoint and the impression intake, none behind a profile', () => {
+    assert.deepEqual(Object.keys(services).sort(), ['endpoint', 'intake', 'minio', 'minio-setup', 'postgresql', 'temporal', 'temporal-ui', 'worker']);
     for (const [name, s] of Object.entries(services)) assert.equal(s.profiles, undefined, `${name} starts with a plain docker compose up`);
   });
 
@@ -37,19 +37,22 @@ describe('docker-compose.yml (checked as YAML; no compose engine here)', () => {
       assert.ok(s.image, `${name} has an image`);
       assert.doesNotMatch(s.image!, /:latest$|^[^:]+$/, `${name}: ${s.image} is pinned`);
     }
-    assert.ok(services.worker!.build && services.endpoint!.build, 'worker and endpoint build the image');
+    assert.ok(services.worker!.build && services.endpoint!.build && services.intake!.build, 'worker, endpoint and intake build the image');
   });
 
-  it("runs the worker with the image's default command and the endpoint with its entry point, both files the build makes", () => {
+  it("runs the worker with the image's default command, the endpoint and the intake with their entry points, files the build makes", () => {
     assert.equal(services.worker!.command, undefined);
     assert.deepEqual(services.endpoint!.command, ['node', 'lib/src/endpoint/main.js']);
+    assert.deepEqual(services.intake!.command, ['node', 'lib/src/intake/main.js']);
     assert.ok(existsSync(join(PROJECT_ROOT, 'src', 'endpoint', 'main.ts')));
+    assert.ok(existsSync(join(PROJECT_ROOT, 'src', 'intake', 'main.ts')));
     assert.match(readFileSync(join(PROJECT_ROOT, 'Dockerfile'), 'utf8'), /CMD \["node", "lib\/src\/worker\.js"\]/);
   });
 
-  it('gives worker and endpoint the same settings, each one a setting the processes read, and every setting but the local-only ones', () => {
+  it('gives worker, endpoint and intake the same settings, each one a setting the processes read, and every setting but the local-only ones', () => {
     const env = services.worker!.environment!;
     assert.deepEqual(services.endpoint!.environment, env);
+    assert.deepEqual(services.intake!.environment, env);
     const known = new Set<string>([...SETTING_NAMES, 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
     for (const name of Object.keys(env)) assert.ok(known.has(name), `${name} is a setting`);
     // TLS is terminated in front of the service; SNS_CERTIFICATE_ENDPOINT is for local SNS peers only.
@@ -67,6 +70,7 @@ describe('docker-compose.yml (checked as YAML; no compose engine here)', () => {
     }
     assert.equal(new Set(hostPorts).size, hostPorts.length, `host ports ${hostPorts.join(', ')}`);
     assert.ok(hostPorts.includes('8080'), 'the endpoint is reachable on 8080');
+    assert.ok(hostPorts.includes('8090'), 'the intake is reachable on 8090');
     for (const v of ['postgresql-data', 'minio-data']) assert.ok(v in compose.volumes);
   });
 });
