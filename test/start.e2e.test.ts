@@ -29,11 +29,11 @@ describe('npm start: the demo a newcomer runs', function () {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`prints an environment the CLI works with as pasted, logs no WARN, and ${signal} to npm stops everything it started`, async () => {
-      const [temporalPort, uiPort, motoPort, httpPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+      const [temporalPort, uiPort, motoPort, httpPort, intakePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
       const demoDir = await mkdtemp(join(tmpdir(), 'fme-demo-'));
       const npm = spawn('npm', ['start', '--ignore-scripts'], {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), MOTO_PORT: String(motoPort), HTTP_PORT: String(httpPort), DEMO_DIR: demoDir },
+        env: { ...process.env, TEMPORAL_PORT: String(temporalPort), TEMPORAL_UI_PORT: String(uiPort), MOTO_PORT: String(motoPort), HTTP_PORT: String(httpPort), INTAKE_PORT: String(intakePort), DEMO_DIR: demoDir },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
@@ -50,6 +50,16 @@ describe('npm start: the demo a newcomer runs', function () {
         assert.match(output, /^ {2}report: +s3:\/\/fme-demo-customer\/status\/\d{4}-\d\d-\d\d\/.+_report\.status$/m);
         assert.match(output, /no workflow was started by hand/);
         assert.match(output, new RegExp(`endpoint: +http://127\\.0\\.0\\.1:${httpPort}/v1/integrations/demo/notifications`));
+        // The intake: a demo key, 300 impressions stored, and the printed key works for another post.
+        const sdkKey = output.match(new RegExp(`^ {2}intake: +http://127\\.0\\.0\\.1:${intakePort}/api .*demo SDK key (fmesdk_\\S+)$`, 'm'))?.[1];
+        assert.ok(sdkKey, output);
+        assert.match(output, /^ {2}impressions: 300 posted as the Node SDK does, stored in s3:\/\/fme-events-warehouse\/impressions\/batches\/env=.+\.parquet$/m);
+        const posted = await fetch(`http://127.0.0.1:${intakePort}/api/testImpressions/bulk`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${sdkKey}`, SplitSDKVersion: 'nodejs-11.11.2', 'content-type': 'application/json' },
+          body: JSON.stringify([{ f: 'demo_flag', i: [{ k: 'user-1', t: 'on', m: Date.now() }] }]),
+        });
+        assert.equal(posted.status, 200, await posted.text());
 
         // The printed upload command: another file, another report, nothing else done.
         assert.match(output, new RegExp(`^ {2}DEMO_DIR=${demoDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} npm run -s demo:upload$`, 'm'));
@@ -90,8 +100,8 @@ describe('npm start: the demo a newcomer runs', function () {
         npm.kill(signal);
         const code = await exited(npm);
         assert.equal(code, 0, output);
-        assert.match(output, new RegExp(`${signal}: stopping the worker, the Temporal dev server and moto`));
-        for (const port of [temporalPort, uiPort, motoPort]) assert.equal(await portOpen(port), false, `port ${port} still open`);
+        assert.match(output, new RegExp(`${signal}: stopping the worker, the endpoint, the intake, the Temporal dev server and moto`));
+        for (const port of [temporalPort, uiPort, motoPort, httpPort, intakePort]) assert.equal(await portOpen(port), false, `port ${port} still open`);
       } finally {
         if (npm.exitCode === null) npm.kill('SIGKILL');
       }

@@ -2,7 +2,8 @@
  * The main job on embedded local defaults, following the seed: a Temporal dev server (SQLite,
  * Web UI) and moto (S3 and SNS), the worker and the notification endpoint; then the customer's
  * set-up steps against moto, a demo integration from the CLI and a sample upload whose report
- * arrives through S3 -> SNS -> endpoint, with no workflow started by hand. Runs until Ctrl-C.
+ * arrives through S3 -> SNS -> endpoint, with no workflow started by hand. Then the impression
+ * intake: an SDK key from the CLI and a batch posted in the SDKs' format. Runs until Ctrl-C.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { isS3Error } from '../s3/s3';
 import { createWorkerProcess } from '../worker/workerProcess';
 import { installWorkerRuntime } from '../worker/runtimeLogger';
 import { startEndpointProcess } from '../endpoint/endpointProcess';
+import { startIntakeProcess } from '../intake/intakeProcess';
+import { curlExample, postDemoImpressions } from './demoImpressions';
 import type { EndpointLog } from '../endpoint/notificationHandler';
 import type { IntegrationSetup } from '../cli/integration/integrationOutput';
 import { runCli } from '../cli/main';
@@ -42,7 +45,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // Still starting, or a second signal: exit now; the 'exit' hooks kill the dev server and moto.
     if (!stopAll || stopping) process.exit(130);
     stopping = true;
-    console.log(`\n${signal}: stopping the worker, the Temporal dev server and moto ...`);
+    console.log(`\n${signal}: stopping the worker, the endpoint, the intake, the Temporal dev server and moto ...`);
     void stopAll().then(() => process.exit(0));
   });
 }
@@ -59,7 +62,8 @@ async function main(): Promise<void> {
   const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
   const motoPort = Number(process.env.MOTO_PORT ?? 5000);
   const endpointPort = Number(process.env.HTTP_PORT ?? 8080);
-  await requireFreePorts({ TEMPORAL_PORT: temporalPort, TEMPORAL_UI_PORT: uiPort, MOTO_PORT: motoPort, HTTP_PORT: endpointPort });
+  const intakePort = Number(process.env.INTAKE_PORT ?? 8090);
+  await requireFreePorts({ TEMPORAL_PORT: temporalPort, TEMPORAL_UI_PORT: uiPort, MOTO_PORT: motoPort, HTTP_PORT: endpointPort, INTAKE_PORT: intakePort });
 
   console.log('starting the Temporal dev server and moto (S3 and SNS) ...');
   const [temporal, moto] = await Promise.all([
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
     PUBLIC_BASE_URL: `http://127.0.0.1:${endpointPort}`,
+    INTAKE_PUBLIC_URL: `http://127.0.0.1:${intakePort}`,
   };
   Object.assign(process.env, demoEnv);
   const settings = loadSettings({
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
     WORK_DIR: join(workDir, 'worker'),
     HTTP_HOST: '127.0.0.1',
     HTTP_PORT: String(endpointPort),
+    INTAKE_PORT: String(intakePort),
     // moto signs SNS messages with certificates it serves itself, at SNS's path.
     SNS_CERTIFICATE_ENDPOINT: moto.endpoint,
     // moto delivers each notification once, without retries: a short sweep finds a lost one within a minute.
@@ -95,11 +101,13 @@ async function main(): Promise<void> {
   await ensureBucket(s3, settings.WAREHOUSE_BUCKET);
   const running = worker.run();
   const endpoint = await startEndpointProcess(settings, { client, log: quietLog });
+  // In this one demo process for simplicity; in production the intake is a process of its own (npm run intake).
+  const intake = await startIntakeProcess({ ...settings, WORK_DIR: join(workDir, 'intake') }, { log: quietLog });
   let stopped: Promise<void> | undefined;
   stopAll = () =>
     (stopped ??= (async () => {
       await rm(join(workDir, 'demo.json'), { force: true });
-      await endpoint.close();
+      await Promise.all([endpoint.close(), intake.close()]);
       worker.shutdown();
       await running;
       await Promise.all([temporal.stop(), moto.stop()]);
@@ -123,6 +131,10 @@ async function main(): Promise<void> {
   const sample = await uploadSample(worker.db, s3, workDir, SAMPLE_ROWS);
   console.log(`uploaded s3://${DEMO_BUCKET}/${sample.key} (${SAMPLE_ROWS} rows, ~2.8% invalid on purpose); S3 -> SNS -> ${setup.endpointUrl}`);
   const report = await waitForReport(s3, DEMO_BUCKET, STATUS_PREFIX, sample.key);
+
+  // The outbound half's intake: an SDK key, and impressions posted in the SDKs' format.
+  const intakeUrl = `http://127.0.0.1:${intakePort}`;
+  const impressions = await postDemoImpressions(intakeUrl, GOOD_ENVIRONMENTS[0]!);
   const exports = Object.entries(demoEnv).map(([k, v]) => `${k}=${v}`).join(' ');
   console.log(`
   report:     s3://${DEMO_BUCKET}/${report.reportKey}
@@ -131,6 +143,11 @@ async function main(): Promise<void> {
   Web UI:     ${temporal.uiUrl}/namespaces/${settings.TEMPORAL_NAMESPACE}/workflows?query=${encodeURIComponent(`FmeIntegrationId="${INTEGRATION_ID}"`)}
   endpoint:   ${setup.endpointUrl}
   S3/SNS:     ${moto.endpoint} (moto; path-style; credentials below)
+  intake:     ${intakeUrl}/api (the SDKs' events URL); demo SDK key ${impressions.sdkKey}
+  impressions: ${impressions.stored} posted as the Node SDK does, stored in s3://${settings.WAREHOUSE_BUCKET}/${impressions.batch}
+
+Post an impression as an SDK does (stored before the answer; the export comes next):
+  ${curlExample(intakeUrl, impressions.sdkKey)}
 
 Upload another file (its report appears with no further action):
   ${process.env.DEMO_DIR ? `DEMO_DIR=${process.env.DEMO_DIR} ` : ''}npm run -s demo:upload
@@ -139,6 +156,7 @@ To use the CLI against this demo, paste this environment into another shell in t
   export ${exports}
 then, for example:
   npm run -s cli -- integration show --id ${INTEGRATION_ID}
+  npm run -s cli -- intake key list
   npm run -s cli -- progress  --bucket ${DEMO_BUCKET} --key ${sample.key}
   npm run -s cli -- reprocess --bucket ${DEMO_BUCKET} --key ${sample.key} --reason "try it"
   npm run -s cli -- validate ${sample.path} --environments ${GOOD_ENVIRONMENTS.join(',')}   (the sample, offline; needs no environment)
