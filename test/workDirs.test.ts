@@ -5,13 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processDirName, sweepDeadProcessDirs } from '../src/worker/scratchDirs';
 
-describe('scratch directories of dead workers', () => {
+describe('scratch directories of dead workers and intakes', () => {
   it('removes only the directories of this host whose process is gone', async () => {
     const workDir = await mkdtemp(join(tmpdir(), 'fme-sweep-'));
     const deadPid = spawnSync('true').pid!;
     const names = {
       deadWorker: processDirName('worker', 'ab12cd34', deadPid, 'host-a.example'),
       deadDuckdb: processDirName('duckdb', '0f0f0f0f', deadPid, 'host-a.example'),
+      deadIntake: processDirName('intake', '1a2b3c4d', deadPid, 'host-a.example'),
+      liveIntake: processDirName('intake', '1a2b3c4d', process.pid, 'host-a.example'),
       liveWorker: processDirName('worker', 'ab12cd34', process.pid, 'host-a.example'),
       otherHost: processDirName('worker', 'ab12cd34', deadPid, 'host-b'),
       unrelated: 'files-kept',
@@ -20,8 +22,8 @@ describe('scratch directories of dead workers', () => {
 
     const removed = await sweepDeadProcessDirs(workDir, 'host-a.example');
 
-    assert.deepEqual(removed.sort(), [names.deadDuckdb, names.deadWorker].sort());
-    assert.deepEqual((await readdir(workDir)).sort(), [names.liveWorker, names.otherHost, names.unrelated].sort());
+    assert.deepEqual(removed.sort(), [names.deadDuckdb, names.deadIntake, names.deadWorker].sort());
+    assert.deepEqual((await readdir(workDir)).sort(), [names.liveIntake, names.liveWorker, names.otherHost, names.unrelated].sort());
   });
 
   it('names a directory after its kind, host, pid and a random part', () => {

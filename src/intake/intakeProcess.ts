@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -12,6 +13,7 @@ import { handleImpressions, type ImpressionDeps } from './impressionHandler';
 import { IntakeMetrics } from './intakeMetrics';
 import { createIntakeServer } from './intakeServer';
 import { SdkKeyCache } from './sdkKeyCache';
+import { processDirName, sweepDeadProcessDirs } from '../worker/scratchDirs';
 
 export interface IntakeProcess {
   server: Server;
@@ -34,7 +36,10 @@ export interface IntakeOverrides {
  */
 export async function startIntakeProcess(settings: Settings, overrides: IntakeOverrides = {}): Promise<IntakeProcess> {
   const s3 = createS3Client(settings);
-  const workDir = join(settings.WORK_DIR, 'intake');
+  // A scratch directory of this process's own: several intakes may share WORK_DIR, and what a
+  // killed one left behind is removed by the next to start on the host.
+  await sweepDeadProcessDirs(settings.WORK_DIR);
+  const workDir = join(settings.WORK_DIR, processDirName('intake', randomBytes(4).toString('hex')));
   const db = await openDuckDb({ memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS, tempDirectory: join(workDir, 'duckdb') });
   const log = overrides.log ?? jsonLog(settings.LOG_LEVEL);
   const metrics = new IntakeMetrics();
@@ -74,6 +79,7 @@ export async function startIntakeProcess(settings: Settings, overrides: IntakeOv
       server.closeIdleConnections();
       await closed;
       db.closeSync();
+      await rm(workDir, { recursive: true, force: true });
     },
   };
 }
