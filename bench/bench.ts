@@ -14,11 +14,15 @@
  *
  *   (f) the notification endpoint's latency at 100 and 200 signed notifications/s, beside bare starts
  *   (g) seconds from upload to report through moto's S3 -> SNS -> endpoint -> worker (notifications.ts)
+ *   (h) the impression intake (its own process, moto as the warehouse): impressions/s accepted and
+ *       durable, and p50/p99 latency of a 30,000-impression POST, at 4 and 8 closed-loop clients
+ *       (intake.ts; targets and table in intakeResults.ts)
  *
  * `npm run bench -- --burst N` runs only the burst figures instead (issue 11), written to
  * bench/out/results-burst.json: N files of 1,000 rows at once (burst.ts), and a worker killed
  * mid-file and replaced (killRecovery.ts). `npm run bench -- --notifications` runs only (f) and
- * (g), written to bench/out/results-notifications.json.
+ * (g), written to bench/out/results-notifications.json. `npm run bench -- --intake` runs only (h),
+ * written to bench/out/results-intake.json; `--intake-seconds N` shortens (h)'s runs (default 20 s).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,10 +63,12 @@ import {
 import { startServices } from './services';
 import { benchEndpointLatency, benchS3ToReport, NotificationResults } from './notifications';
 import { evaluateNotificationTargets, printNotifications } from './notificationResults';
+import { benchIntake, INTAKE_SECONDS } from './intake';
+import { evaluateIntakeTargets, printIntake } from './intakeResults';
 
 const cleanup = new Cleanup();
 
-async function main(): Promise<void> {
+async function main(intakeSeconds: number): Promise<void> {
   installSignalHandlers(cleanup);
   try {
     await mkdir(OUT_DIR, { recursive: true });
@@ -76,13 +82,15 @@ async function main(): Promise<void> {
     const local = await benchLocal(big, expected.big);
     const services = await benchServices(cleanup, small, big, expected);
     const notifications = await benchNotifications(small);
-    const targets = [...evaluateTargets(local, services), ...evaluateNotificationTargets(notifications)];
+    const intake = await benchIntake(cleanup, intakeSeconds);
+    const targets = [...evaluateTargets(local, services), ...evaluateNotificationTargets(notifications), ...evaluateIntakeTargets(intake)];
 
     printMachine(machine, loadAtStart, busyAtStart);
     printFile(big, local.counts);
     printLocal(local, big.rows);
     printEndToEnd(services);
     printNotifications(notifications);
+    printIntake(intake);
     printTargets(targets);
     const note = contentionNote(local, services);
     if (note) console.log(`\n${note}`);
@@ -97,6 +105,7 @@ async function main(): Promise<void> {
       statusThroughput: services.status,
       worker: services.worker,
       notifications,
+      intake,
       targets,
     };
     await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
@@ -129,6 +138,28 @@ async function mainNotifications(): Promise<void> {
     printTargets(targets);
     const resultsPath = join(OUT_DIR, 'results-notifications.json');
     const results = { at: new Date().toISOString(), machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart }, files: { small }, notifications, targets };
+    await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
+    console.log(`\nWrote ${resultsPath}`);
+  } finally {
+    await cleanup.runAll();
+  }
+}
+
+/** `npm run bench -- --intake`: only (h); the intake's settings are in `intake.settings`. */
+async function mainIntake(intakeSeconds: number): Promise<void> {
+  installSignalHandlers(cleanup);
+  try {
+    await mkdir(OUT_DIR, { recursive: true });
+    const loadAtStart = loadAverage();
+    const busyAtStart = await warnIfBusy();
+    const machine = await machineDescription();
+    const intake = await benchIntake(cleanup, intakeSeconds);
+    const targets = evaluateIntakeTargets(intake);
+    printMachine(machine, loadAtStart, busyAtStart);
+    printIntake(intake);
+    printTargets(targets);
+    const resultsPath = join(OUT_DIR, 'results-intake.json');
+    const results = { at: new Date().toISOString(), machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart }, intake, targets };
     await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
     console.log(`\nWrote ${resultsPath}`);
   } finally {
@@ -179,31 +210,45 @@ async function mainBurst(files: number): Promise<void> {
   }
 }
 
-const USAGE = 'usage: node lib/bench/bench.js [--burst N | --notifications]   (npm run bench -- --burst N)';
+const USAGE = 'usage: node lib/bench/bench.js [--burst N | --notifications | --intake] [--intake-seconds N]   (npm run bench -- --burst N)';
 
-/** `--burst N` or `--burst=N`: the number of files; `--notifications`; neither: the full bench. */
-function parseArgs(argv: string[]): { burst?: number; notifications?: boolean } {
-  let burst: number | undefined;
-  let notifications = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    let raw: string | undefined;
-    if (arg === '--notifications') {
-      notifications = true;
-      continue;
-    }
-    if (arg === '--burst') raw = argv[++i];
-    else if (arg.startsWith('--burst=')) raw = arg.slice('--burst='.length);
-    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
-    const n = Number(raw);
-    if (raw === undefined || !Number.isSafeInteger(n) || n < 1) throw new Error(`--burst takes a number of files (a whole number ≥ 1), got ${raw ?? 'nothing'}\n${USAGE}`);
-    burst = n;
-  }
-  if (burst !== undefined && notifications) throw new Error(`--burst and --notifications are separate runs\n${USAGE}`);
-  return { burst, notifications };
+interface Args {
+  burst?: number;
+  notifications?: boolean;
+  intake?: boolean;
+  /** Seconds of each (h) run, in the full bench or with --intake. */
+  intakeSeconds: number;
 }
 
-function argsOrExit(): { burst?: number; notifications?: boolean } {
+/** A whole number ≥ 1 given to `flag` (as `--flag N` or `--flag=N`). */
+function wholeNumber(flag: string, raw: string | undefined, what: string): number {
+  const n = Number(raw);
+  if (raw === undefined || !Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} takes ${what} (a whole number ≥ 1), got ${raw ?? 'nothing'}\n${USAGE}`);
+  return n;
+}
+
+/** `--burst N` (files), `--notifications`, `--intake`, `--intake-seconds N`; none of the first three: the full bench. */
+function parseArgs(argv: string[]): Args {
+  let burst: number | undefined;
+  let notifications = false;
+  let intake = false;
+  let intakeSeconds: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--notifications') notifications = true;
+    else if (arg === '--intake') intake = true;
+    else if (arg === '--burst') burst = wholeNumber('--burst', argv[++i], 'a number of files');
+    else if (arg.startsWith('--burst=')) burst = wholeNumber('--burst', arg.slice('--burst='.length), 'a number of files');
+    else if (arg === '--intake-seconds') intakeSeconds = wholeNumber('--intake-seconds', argv[++i], 'seconds per run');
+    else if (arg.startsWith('--intake-seconds=')) intakeSeconds = wholeNumber('--intake-seconds', arg.slice('--intake-seconds='.length), 'seconds per run');
+    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  if ([burst !== undefined, notifications, intake].filter(Boolean).length > 1) throw new Error(`--burst, --notifications and --intake are separate runs\n${USAGE}`);
+  if (intakeSeconds !== undefined && (burst !== undefined || notifications)) throw new Error(`--intake-seconds goes with --intake or the full bench\n${USAGE}`);
+  return { burst, notifications, intake, intakeSeconds: intakeSeconds ?? INTAKE_SECONDS };
+}
+
+function argsOrExit(): Args {
   try {
     return parseArgs(process.argv.slice(2));
   } catch (err) {
@@ -213,8 +258,8 @@ function argsOrExit(): { burst?: number; notifications?: boolean } {
 }
 
 if (require.main === module) {
-  const { burst, notifications } = argsOrExit();
-  (notifications ? mainNotifications() : burst === undefined ? main() : mainBurst(burst)).then(
+  const { burst, notifications, intake, intakeSeconds } = argsOrExit();
+  (notifications ? mainNotifications() : intake ? mainIntake(intakeSeconds) : burst === undefined ? main(intakeSeconds) : mainBurst(burst)).then(
     () => process.exit(0),
     (err: unknown) => {
       if (cleanup.interrupted) return; // the signal handler stops everything and exits

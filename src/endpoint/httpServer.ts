@@ -1,7 +1,8 @@
 import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Answer } from './notificationHandler';
-import { PROMETHEUS_CONTENT_TYPE, type EndpointRoute } from './metrics';
+import type { EndpointRoute } from './metrics';
+import { outcomeOf, sendJson, sendMetrics } from '../http/answers';
 import { BodyTooLarge, readBody } from '../http/requestBody';
 
 /** SNS messages are at most 256 KiB; a bigger body is not one. */
@@ -28,14 +29,6 @@ export interface EndpointRoutes {
   answered?(request: AnsweredRequest): void;
 }
 
-function send(res: ServerResponse, answer: Answer): void {
-  const body = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-const outcomeOf = (a: Answer) => (a.status >= 200 && a.status < 300 ? 'ok' : typeof a.body.error === 'string' ? a.body.error : `HTTP_${a.status}`);
-
 /**
  * The endpoint's HTTP surface: POST /v1/integrations/<id>/notifications (one URL per
  * integration, what SNS is subscribed to), GET /healthz and GET /metrics. Plain HTTP behind a
@@ -51,7 +44,7 @@ export function createEndpointServer(routes: EndpointRoutes, tls?: { cert: Buffe
       routes.answered?.({ route, ...(answer.type ? { type: answer.type } : {}), outcome: outcomeOf(answer), seconds });
     };
     const reply = (answer: Answer) => {
-      send(res, answer);
+      sendJson(res, answer);
       counted(answer);
     };
     void (async () => {
@@ -63,10 +56,7 @@ export function createEndpointServer(routes: EndpointRoutes, tls?: { cert: Buffe
         route = 'metrics';
         // Counted before rendering, so a scrape sees itself.
         counted({ status: 200, body: {} });
-        const text = routes.metrics();
-        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-        return;
+        return sendMetrics(res, routes.metrics());
       }
       const match = NOTIFICATION_PATH.exec(path);
       if (!match) return reply({ status: 404, body: { error: 'NOT_FOUND', detail: 'POST to /v1/integrations/<id>/notifications' } });

@@ -2,15 +2,11 @@ import type { z } from 'zod';
 import { describeBodyIssue, SdkHeaderError, sdkBulkBodySchema, sdkCountBodySchema, sdkIdentity, type SdkIdentity } from '../domain/impressions/sdkProtocol';
 import type { IntakeKind } from '../domain/impressions/intakeKeys';
 import type { ServiceLog } from '../http/jsonLog';
+import type { JsonAnswer } from '../http/answers';
 import type { BatchStore } from './batchStore';
 import type { SdkKeyCache } from './sdkKeyCache';
 
-/** An HTTP answer: status and JSON body. */
-export interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-  headers?: Record<string, string>;
-}
+export type Answer = JsonAnswer;
 
 export type IntakeRoute = 'bulk' | 'count';
 

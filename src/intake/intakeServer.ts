@@ -1,6 +1,6 @@
 import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { PROMETHEUS_CONTENT_TYPE } from '../http/prometheus';
+import { outcomeOf, sendJson, sendMetrics } from '../http/answers';
 import { BodyTooLarge, BodyUndecodable, readBody } from '../http/requestBody';
 import type { Answer, ImpressionRequest, IntakeRoute } from './impressionHandler';
 import type { IntakeRouteLabel } from './intakeMetrics';
@@ -20,8 +20,6 @@ export interface IntakeRoutes {
   maxInflightBytes: number;
 }
 
-const outcomeOf = (a: Answer) => (a.status >= 200 && a.status < 300 ? 'ok' : typeof a.body.error === 'string' ? a.body.error : `HTTP_${a.status}`);
-
 function headersOf(req: IncomingMessage): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(req.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -40,9 +38,7 @@ export function createIntakeServer(routes: IntakeRoutes, tls?: { cert: Buffer; k
     const path = (req.url ?? '/').split('?')[0]!;
     let route: IntakeRouteLabel = 'unknown';
     const reply = (answer: Answer) => {
-      const body = JSON.stringify(answer.body);
-      res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...answer.headers });
-      res.end(body);
+      sendJson(res, answer);
       routes.answered?.(route, outcomeOf(answer), Number(process.hrtime.bigint() - arrived) / 1e9);
     };
     void (async () => {
@@ -53,10 +49,7 @@ export function createIntakeServer(routes: IntakeRoutes, tls?: { cert: Buffer; k
       if (req.method === 'GET' && path === '/metrics') {
         route = 'metrics';
         routes.answered?.(route, 'ok', 0);
-        const text = routes.metrics();
-        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
-        res.end(text);
-        return;
+        return sendMetrics(res, routes.metrics());
       }
       const intakeRoute = ROUTES[path];
       if (!intakeRoute) {

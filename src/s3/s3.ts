@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from '../config/settings';
 
 export function createS3Client(settings: Pick<Settings, 'AWS_REGION' | 'S3_ENDPOINT' | 'S3_FORCE_PATH_STYLE'>): S3Client {
@@ -25,6 +25,18 @@ export async function getJson<T>(s3: S3Client, bucket: string, key: string, abor
     if (isS3Error(err, 'NoSuchKey', '404')) return undefined;
     throw err;
   }
+}
+
+/** Every key under a prefix, page by page, in S3's (lexicographic) order. */
+export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
 }
 
 /** Picks the client for a bucket in `region`: the pool's when there is one and a region is named, else the deployment's own. */

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SDK_KEYS_PREFIX, sdkKeyRecordKey } from '../domain/impressions/intakeKeys';
 import { sdkKeyIdOf, SdkKeyRecord, sdkKeyRecordSchema, SdkKeyRegistration, sdkKeyRegistrationSchema } from '../domain/impressions/sdkKeys';
-import { getJson } from './s3';
+import { getJson, listKeys } from './s3';
 
 /** The SHA-256 a key is stored and looked up by. */
 export const hashSdkKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
@@ -41,13 +41,7 @@ export class SdkKeyStore {
 
   /** Every key's record, oldest first. */
   async list(): Promise<SdkKeyRecord[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: SDK_KEYS_PREFIX, ContinuationToken: token }));
-      keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith('.json')));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    const keys = (await listKeys(this.s3, this.bucket, SDK_KEYS_PREFIX)).filter((k) => k.endsWith('.json'));
     const records = await Promise.all(keys.map((k) => getJson<unknown>(this.s3, this.bucket, k)));
     return records
       .filter((r) => r !== undefined)

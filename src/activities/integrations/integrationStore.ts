@@ -1,6 +1,6 @@
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { INTEGRATION_RECORDS_PREFIX, integrationAuditKey, integrationRecordKey } from '../../domain/ledgerKeys';
-import { getJson } from '../../s3/s3';
+import { getJson, listKeys } from '../../s3/s3';
 import type { IntegrationState } from '../../messages';
 import type { KnownIntegration } from '../../domain/integration/conflicts';
 
@@ -34,13 +34,7 @@ export class IntegrationStore {
 
   /** Every integration's record, tombstones included, in id order. */
   async list(): Promise<IntegrationState[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: INTEGRATION_RECORDS_PREFIX, ContinuationToken: token }));
-      keys.push(...(page.Contents ?? []).map((o) => o.Key!).filter((k) => k.endsWith('.json')));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    const keys = (await listKeys(this.s3, this.bucket, INTEGRATION_RECORDS_PREFIX)).filter((k) => k.endsWith('.json'));
     const states = await Promise.all(keys.map((k) => getJson<IntegrationState>(this.s3, this.bucket, k)));
     return states.filter((s): s is IntegrationState => s !== undefined).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
