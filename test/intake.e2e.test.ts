@@ -13,6 +13,8 @@ import { DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } f
 import { INTAKE_COLUMNS } from '../src/parquet/impressionSql';
 import { hashSdkKey } from '../src/s3/sdkKeyStore';
 import { runCli } from './support/cli';
+import { expectedHash } from './support/impressionFiles';
+import { readdir } from 'node:fs/promises';
 import { downloadObjects, listKeys, newBucket, s3For, sharedMoto } from './support/harness';
 
 const NODE_SDK = { sdkVersion: 'nodejs-11.11.2', machineName: 'web-7', machineIp: '10.0.0.7', mode: 'DEBUG' };
@@ -32,6 +34,7 @@ describe('impression intake: SDK posts stored as Parquet before the answer (moto
   let key: string;
   let keyId: string;
   let cliEnv: Record<string, string>;
+  let workDir: string;
 
   const post = (route: 'bulk' | 'count', body: unknown, headers = sdkHeaders(key, NODE_SDK), opts: { gzip?: boolean } = {}) =>
     postToIntake(`${url}/api/testImpressions/${route}`, headers, body, opts);
@@ -64,7 +67,7 @@ describe('impression intake: SDK posts stored as Parquet before the answer (moto
       INTAKE_PORT: '0',
       INTAKE_MAX_BODY_BYTES: '10MiB',
       INTAKE_KEY_CACHE_TTL: '0ms',
-      WORK_DIR: await mkdtemp(join(tmpdir(), 'intake-')),
+      WORK_DIR: (workDir = await mkdtemp(join(tmpdir(), 'intake-'))),
       LOG_LEVEL: 'ERROR',
     });
     intake = await startIntakeProcess(settings);
@@ -127,6 +130,11 @@ describe('impression intake: SDK posts stored as Parquet before the answer (moto
     ]);
     assert.deepEqual([rows[0]!.bucketingKey, rows[0]!.previousTime, rows[0]!.sdkKeyId], ['acct-1', 1764660000000n, keyId]);
     assert.deepEqual([rows[1]!.bucketingKey, rows[1]!.previousTime], [null, null]);
+    // The content hash, computed here without DuckDB: SDK key id, environment, flag, key, bucketing key, treatment, time, change number, label, properties.
+    assert.deepEqual(
+      rows.map((r) => r.contentHash),
+      rows.map((r) => expectedHash({ ...r, timestamp: BigInt(r.timestamp as bigint), splitVersion: r.splitVersion as bigint | null } as never, keyId)),
+    );
     const files = await downloadObjects(s3, warehouse, keys);
     const schema = await withConnection(db, (c) => queryObjects(c, `SELECT name, type FROM parquet_schema(${sqlString(files[0]!)}) WHERE name <> 'duckdb_schema'`));
     assert.deepEqual(schema.map((s) => s.name), INTAKE_COLUMNS.map((c) => c.name), 'the columns in the contract order, then ours');
@@ -194,6 +202,11 @@ describe('impression intake: SDK posts stored as Parquet before the answer (moto
       const plain = await post('bulk', big);
       const gzipped = await post('bulk', big, undefined, { gzip: true });
       assert.deepEqual([plain.status, plain.body.error, gzipped.status, gzipped.body.error], [413, 'BODY_TOO_LARGE', 413, 'BODY_TOO_LARGE']);
+    });
+
+    it('answers 400 BODY_INVALID for what JSON allows but the stored strings cannot hold (a lone surrogate), not a retryable 503', async () => {
+      const res = await post('bulk', '[{"f": "flag", "i": [{"k": "\\ud800", "t": "on", "m": 5}]}]');
+      assert.deepEqual([res.status, res.body.error], [400, 'BODY_INVALID']);
     });
 
     it('answers 404 with the routes for another path, and 405 for a GET', async () => {
@@ -265,6 +278,18 @@ describe('impression intake: SDK posts stored as Parquet before the answer (moto
   });
 
   describe('after the posts above', () => {
+    it('leaves no work files behind, whatever the outcome of each post', async () => {
+      const files: string[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        for (const e of await readdir(dir, { withFileTypes: true })) {
+          if (e.isDirectory()) await walk(join(dir, e.name));
+          else if (!e.name.startsWith('duckdb')) files.push(join(dir, e.name));
+        }
+      };
+      await walk(workDir);
+      assert.deepEqual(files, []);
+    });
+
     it('counts stored impressions and answers in GET /metrics', async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
       assert.match(text, /fme_intake_impressions_total\{route="bulk",mode="DEBUG"\} \d+/);

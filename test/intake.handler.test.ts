@@ -6,10 +6,14 @@ import { SdkKeyCache } from '../src/intake/sdkKeyCache';
 import { hashSdkKey } from '../src/s3/sdkKeyStore';
 import type { BatchContext } from '../src/parquet/impressionBatch';
 
+const GOOD = 'fmesdk_' + 'g'.repeat(32);
+const OLD = 'fmesdk_' + 'o'.repeat(32);
+const NEW = 'fmesdk_' + 'n'.repeat(32);
+
 const record = (over: Partial<SdkKeyRecord> = {}): SdkKeyRecord => ({
   version: 1,
   id: 'abcdefabcdef',
-  sha256: hashSdkKey('good'),
+  sha256: hashSdkKey(GOOD),
   environmentId: 'env',
   trafficTypeId: 'user',
   flagTrafficTypes: {},
@@ -65,7 +69,20 @@ describe('impression handler: faults become 503s within the deadline', () => {
     assert.equal(answer.body.error, 'NOT_DURABLE_IN_TIME');
     assert.equal(answer.headers?.['retry-after'], '5');
     assert.ok(aborted, 'the write was told to stop');
-    assert.ok(took < 2_000, `answered at the deadline, not later (${took} ms)`);
+    assert.ok(took >= 290 && took < 1_000, `answered at the 300 ms deadline (${took} ms)`);
+  });
+
+  it('answers 503 KEY_STORE_UNAVAILABLE at the deadline when the key lookup hangs', async () => {
+    const started = Date.now();
+    const answer = await handleImpressions(deps({ store: async () => ({ key: 'k', rows: 1, bytes: 1 }) }, { keys: { authenticate: () => new Promise(() => undefined) } }), request());
+    const took = Date.now() - started;
+    assert.deepEqual([answer.status, answer.body.error], [503, 'KEY_STORE_UNAVAILABLE']);
+    assert.ok(took >= 290 && took < 1_000, `answered at the 300 ms deadline (${took} ms)`);
+  });
+
+  it('answers 500, not 200, when the stored file holds another number of rows than the body checked', async () => {
+    const answer = await handleImpressions(deps({ store: async () => ({ key: 'k', rows: 5, bytes: 1 }) }), request());
+    assert.deepEqual([answer.status, answer.body.error], [500, 'INTERNAL']);
   });
 
   it('answers 503 STORE_FAILED when the warehouse refuses the write', async () => {
@@ -96,37 +113,44 @@ describe('SDK key cache', () => {
 
   it('reads a key once per TTL, and shares one read among concurrent requests', async () => {
     let now = 0;
-    const s = store(new Map([[hashSdkKey('good'), record()]]));
+    const s = store(new Map([[hashSdkKey(GOOD), record()]]));
     const cache = new SdkKeyCache(s, 1_000, () => now);
-    await Promise.all([cache.authenticate('good'), cache.authenticate('good'), cache.authenticate('good')]);
+    await Promise.all([cache.authenticate(GOOD), cache.authenticate(GOOD), cache.authenticate(GOOD)]);
     assert.equal(s.calls.length, 1);
     now = 999;
-    await cache.authenticate('good');
+    await cache.authenticate(GOOD);
     assert.equal(s.calls.length, 1);
     now = 1_000;
-    await cache.authenticate('good');
+    await cache.authenticate(GOOD);
     assert.equal(s.calls.length, 2);
   });
 
   it('tells a revoked key from an unknown one, and asks again for an unknown key after two seconds', async () => {
     let now = 0;
-    const records = new Map([[hashSdkKey('old'), record({ revokedAt: '2026-12-02T00:00:00.000Z' })]]);
+    const records = new Map([[hashSdkKey(OLD), record({ revokedAt: '2026-12-02T00:00:00.000Z' })]]);
     const s = store(records);
     const cache = new SdkKeyCache(s, 60_000, () => now);
-    assert.deepEqual(await cache.authenticate('old'), { ok: false, reason: 'revoked' });
-    assert.deepEqual(await cache.authenticate('new'), { ok: false, reason: 'unknown' });
-    records.set(hashSdkKey('new'), record());
+    assert.deepEqual(await cache.authenticate(OLD), { ok: false, reason: 'revoked' });
+    assert.deepEqual(await cache.authenticate(NEW), { ok: false, reason: 'unknown' });
+    records.set(hashSdkKey(NEW), record());
     now = 1_999;
-    assert.deepEqual(await cache.authenticate('new'), { ok: false, reason: 'unknown' });
+    assert.deepEqual(await cache.authenticate(NEW), { ok: false, reason: 'unknown' });
     now = 2_000;
-    assert.equal((await cache.authenticate('new')).ok, true);
+    assert.equal((await cache.authenticate(NEW)).ok, true);
+  });
+
+  it('refuses a value not shaped like our keys without reading the store', async () => {
+    const s = store(new Map());
+    const cache = new SdkKeyCache(s, 60_000);
+    assert.deepEqual(await cache.authenticate('not-a-key'), { ok: false, reason: 'unknown' });
+    assert.deepEqual(s.calls, []);
   });
 
   it('does not remember a failed read: the next request reads again', async () => {
     let fail = true;
     const cache = new SdkKeyCache({ lookup: async () => (fail ? Promise.reject(new Error('down')) : record()) }, 60_000);
-    await assert.rejects(cache.authenticate('good'), /down/);
+    await assert.rejects(cache.authenticate(GOOD), /down/);
     fail = false;
-    assert.equal((await cache.authenticate('good')).ok, true);
+    assert.equal((await cache.authenticate(GOOD)).ok, true);
   });
 });

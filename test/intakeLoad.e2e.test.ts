@@ -140,7 +140,7 @@ describe('cli intake load: impression files into the warehouse bucket (moto S3)'
     assert.ok(before <= Date.parse(summary.loadTime) && Date.parse(summary.loadTime) <= after);
   });
 
-  it('usage errors exit 2 before anything is read: no such file, a name that does not tell the format', async () => {
+  it('usage errors exit 2 before anything is read: no such file, a name that does not tell the format, a name DuckDB would take as a pattern', async () => {
     const missing = await runCli(['intake', 'load', join(dir, 'nope.jsonl')], envFor('unused-bucket'));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /error: no such file: .*nope\.jsonl/);
@@ -149,6 +149,10 @@ describe('cli intake load: impression files into the warehouse bucket (moto S3)'
     const unknown = await runCli(['intake', 'load', txt], envFor('unused-bucket'));
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /give --format parquet or --format jsonl/);
+    const pattern = await writeJsonl(join(dir, 'day[1].jsonl'), EVERY_COLUMN);
+    const globbed = await runCli(['intake', 'load', pattern], envFor('unused-bucket'));
+    assert.equal(globbed.code, 2);
+    assert.match(globbed.stderr, /is taken as a pattern; rename or copy the file/);
     const bucket = await newBucket(s3, 'load');
     const given = await runCli(['intake', 'load', txt, '--format', 'jsonl'], envFor(bucket));
     assert.equal(given.code, 0, given.stderr);

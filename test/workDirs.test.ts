@@ -26,6 +26,14 @@ describe('scratch directories of dead workers and intakes', () => {
     assert.deepEqual((await readdir(workDir)).sort(), [names.liveIntake, names.liveWorker, names.otherHost, names.unrelated].sort());
   });
 
+  it("removes a directory of this very pid made before the process started (a container's restarted pid 1)", async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'fme-sweep-'));
+    const predecessor = processDirName('intake', '1a2b3c4d', process.pid, 'host-a.example');
+    await mkdir(join(workDir, predecessor));
+    const removed = await sweepDeadProcessDirs(workDir, 'host-a.example', Date.now() + 60_000);
+    assert.deepEqual(removed, [predecessor]);
+  });
+
   it('names a directory after its kind, host, pid and a random part', () => {
     assert.equal(processDirName('worker', 'abc', 42, 'h-1'), 'worker-h-1-42-abc');
   });

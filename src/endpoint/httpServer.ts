@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Answer } from './notificationHandler';
 import type { EndpointRoute } from './metrics';
 import { outcomeOf, sendJson, sendMetrics } from '../http/answers';
-import { BodyTooLarge, readBody } from '../http/requestBody';
+import { BodyTooLarge, BodyUndecodable, readBody } from '../http/requestBody';
 
 /** SNS messages are at most 256 KiB; a bigger body is not one. */
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -71,9 +71,13 @@ export function createEndpointServer(routes: EndpointRoutes, tls?: { cert: Buffe
       } catch (err) {
         if (err instanceof BodyTooLarge) {
           res.setHeader('connection', 'close');
-          req.once('end', () => reply({ status: 413, body: { error: 'BODY_TOO_LARGE', detail: `more than ${MAX_BODY_BYTES} bytes` } }));
+          const answer = { status: 413, body: { error: 'BODY_TOO_LARGE', detail: `more than ${MAX_BODY_BYTES} bytes` } };
+          if (req.complete) reply(answer);
+          else req.once('end', () => reply(answer));
           return;
         }
+        // SNS never encodes its bodies: anything else is not SNS.
+        if (err instanceof BodyUndecodable) return reply({ status: 415, body: { error: 'BODY_ENCODING_UNSUPPORTED', detail: err.message } });
         return; // the client went away
       }
       reply(await routes.notification(match[1]!, body));

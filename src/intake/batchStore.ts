@@ -13,14 +13,32 @@ export interface StoredBatch {
   bytes: number;
 }
 
+/** DuckDB refused the body itself (a lone surrogate escape, a duplicate key): the SDK's data, not a fault. */
+export class BodyRefused extends Error {}
+
 /** Waits for a free slot among `limit`; the slot is released by the function it returns. */
 class Slots {
   private used = 0;
   private readonly waiting: (() => void)[] = [];
   constructor(private readonly limit: number) {}
-  async take(): Promise<() => void> {
-    if (this.used >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
-    else this.used++;
+  /** A waiter whose request was answered meanwhile leaves the queue (its signal aborts). */
+  async take(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
+    if (this.used >= this.limit) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', leave);
+          resolve();
+        };
+        const leave = () => {
+          const i = this.waiting.indexOf(wake);
+          if (i >= 0) this.waiting.splice(i, 1);
+          reject(signal!.reason);
+        };
+        this.waiting.push(wake);
+        signal?.addEventListener('abort', leave, { once: true });
+      });
+    } else this.used++;
     let released = false;
     return () => {
       if (released) return;
@@ -40,6 +58,7 @@ class Slots {
  */
 export class BatchStore {
   private readonly slots: Slots;
+  private readonly pending = new Set<Promise<unknown>>();
 
   constructor(
     private readonly db: DuckDBInstance,
@@ -51,8 +70,24 @@ export class BatchStore {
     this.slots = new Slots(concurrency);
   }
 
-  async store(kind: IntakeKind, body: Buffer, ctx: BatchContext, abortSignal?: AbortSignal): Promise<StoredBatch> {
-    const release = await this.slots.take();
+  store(kind: IntakeKind, body: Buffer, ctx: BatchContext, abortSignal?: AbortSignal): Promise<StoredBatch> {
+    const run = this.run(kind, body, ctx, abortSignal);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(settled);
+    void settled.then(() => this.pending.delete(settled));
+    return run;
+  }
+
+  /** Waits for every store still running, answered or not (shutdown closes DuckDB after it). */
+  async drain(): Promise<void> {
+    await Promise.all(this.pending);
+  }
+
+  private async run(kind: IntakeKind, body: Buffer, ctx: BatchContext, abortSignal?: AbortSignal): Promise<StoredBatch> {
+    const release = await this.slots.take(abortSignal);
     const name = randomUUID();
     const bodyFile = join(this.workDir, `${name}.json`);
     const parquetFile = join(this.workDir, `${name}.parquet`);
@@ -61,7 +96,11 @@ export class BatchStore {
       await mkdir(this.workDir, { recursive: true });
       await writeFile(bodyFile, body);
       const write = kind === 'batches' ? writeSdkBatchParquet : writeSdkCountsParquet;
-      const rows = await withConnection(this.db, (conn) => write(conn, bodyFile, parquetFile, ctx));
+      const rows = await withConnection(this.db, (conn) => write(conn, bodyFile, parquetFile, ctx)).catch((err: unknown) => {
+        // The body passed the wire schema; what DuckDB still refuses as input is the body's fault.
+        if (err instanceof Error && /^Invalid Input Error/.test(err.message)) throw new BodyRefused(err.message.split('\n')[0]!.replace(/ in file "[^"]*"/, ''));
+        throw err;
+      });
       const bytes = await readFile(parquetFile);
       const key = intakeObjectKey(kind, ctx.environmentId, ctx.receptionMs, name);
       // One PUT of a few MB at most: the body limit bounds it far below the single-PUT limit.

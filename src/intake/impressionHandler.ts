@@ -3,7 +3,7 @@ import { describeBodyIssue, SdkHeaderError, sdkBulkBodySchema, sdkCountBodySchem
 import type { IntakeKind } from '../domain/impressions/intakeKeys';
 import type { ServiceLog } from '../http/jsonLog';
 import type { JsonAnswer } from '../http/answers';
-import type { BatchStore } from './batchStore';
+import { BodyRefused, type BatchStore } from './batchStore';
 import type { SdkKeyCache } from './sdkKeyCache';
 
 export type Answer = JsonAnswer;
@@ -47,15 +47,18 @@ function bearerKey(header: string | undefined): string | undefined {
  * is in the warehouse, and within the deadline either way.
  */
 export async function handleImpressions(deps: ImpressionDeps, req: ImpressionRequest): Promise<Answer> {
+  const deadlineAt = req.receivedAt + deps.deadlineMs;
   const key = bearerKey(req.headers.authorization);
   if (!key) return refuse(401, 'SDK_KEY_MISSING', 'send the SDK key as Authorization: Bearer <key>');
   let auth;
   try {
-    auth = await deps.keys.authenticate(key);
+    // A key store that hangs must not hold the answer past the deadline either.
+    auth = await beforeDeadline(deps.keys.authenticate(key), deadlineAt);
   } catch (err) {
     deps.log.warn('intake: SDK key store unreadable', { error: String(err) });
-    return { ...refuse(503, 'KEY_STORE_UNAVAILABLE', 'the SDK keys could not be read; retry'), headers: { 'retry-after': '5' } };
+    return unavailable('KEY_STORE_UNAVAILABLE', 'the SDK keys could not be read; send the batch again');
   }
+  if (auth === LATE) return unavailable('KEY_STORE_UNAVAILABLE', `the SDK keys could not be read within ${deps.deadlineMs} ms; send the batch again`);
   if (!auth.ok) {
     return auth.reason === 'revoked'
       ? refuse(401, 'SDK_KEY_REVOKED', 'this SDK key was revoked; `intake key add` registers a new one')
@@ -69,9 +72,11 @@ export async function handleImpressions(deps: ImpressionDeps, req: ImpressionReq
     throw err;
   }
   const route = ROUTES[req.route];
+  // DuckDB reads the text that was checked, so invalid UTF-8 is replaced alike on both sides.
+  const text = req.body.toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(req.body.toString('utf8'));
+    json = JSON.parse(text);
   } catch (err) {
     return refuse(400, 'BODY_NOT_JSON', `the body is not JSON: ${(err as Error).message}`);
   }
@@ -82,13 +87,9 @@ export async function handleImpressions(deps: ImpressionDeps, req: ImpressionReq
 
   const { record } = auth;
   const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), Math.max(0, req.receivedAt + deps.deadlineMs - Date.now()));
-  });
   const storing = deps.store.store(
     route.kind,
-    req.body,
+    Buffer.from(text, 'utf8'),
     {
       receptionMs: req.receivedAt,
       identity,
@@ -99,22 +100,44 @@ export async function handleImpressions(deps: ImpressionDeps, req: ImpressionReq
     },
     abort.signal,
   );
+  const context = { route: req.route, items, sdkKeyId: record.id };
   try {
-    const outcome = await Promise.race([storing, late]);
-    if (outcome === 'late') {
+    const outcome = await beforeDeadline(storing, deadlineAt);
+    if (outcome === LATE) {
       abort.abort();
       // A write that lands anyway is a duplicate the export removes (the SDK sends the batch again).
       storing.catch(() => undefined);
-      deps.log.warn('intake: batch not durable in time', { route: req.route, items, sdkKeyId: record.id, deadlineMs: deps.deadlineMs });
-      return { ...refuse(503, 'NOT_DURABLE_IN_TIME', `the batch was not stored within ${deps.deadlineMs} ms; send it again`), headers: { 'retry-after': '5' } };
+      deps.log.warn('intake: batch not durable in time', { ...context, deadlineMs: deps.deadlineMs });
+      return unavailable('NOT_DURABLE_IN_TIME', `the batch was not stored within ${deps.deadlineMs} ms; send it again`);
+    }
+    if (outcome.rows !== items) {
+      // The check and the conversion disagree: a bug, and the stored file must not be taken as the batch.
+      deps.log.warn('intake: stored rows differ from the checked body', { ...context, rows: outcome.rows, key: outcome.key });
+      return { status: 500, body: { error: 'INTERNAL', detail: `checked ${items} items but stored ${outcome.rows}; see the service log` } };
     }
     deps.stored?.(req.route, outcome.rows, identity);
-    deps.log.debug('intake: batch stored', { route: req.route, key: outcome.key, rows: outcome.rows, bytes: outcome.bytes, sdkKeyId: record.id });
+    deps.log.debug('intake: batch stored', { ...context, key: outcome.key, rows: outcome.rows, bytes: outcome.bytes });
     return { status: 200, body: { stored: outcome.rows, batch: outcome.key } };
-  } catch (err) {
-    deps.log.warn('intake: batch not stored', { route: req.route, items, sdkKeyId: record.id, error: String(err) });
-    return { ...refuse(503, 'STORE_FAILED', 'the batch could not be stored; send it again'), headers: { 'retry-after': '5' } };
+  } catch (err: unknown) {
+    if (err instanceof BodyRefused) return refuse(400, 'BODY_INVALID', err.message);
+    deps.log.warn('intake: batch not stored', { ...context, error: String(err) });
+    return unavailable('STORE_FAILED', 'the batch could not be stored; send it again');
+  }
+}
+
+const LATE = Symbol('late');
+
+/** The promise's value, or LATE once the deadline has passed (the promise runs on). */
+async function beforeDeadline<T>(p: Promise<T>, deadlineAt: number): Promise<T | typeof LATE> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), Math.max(0, deadlineAt - Date.now()));
+  });
+  try {
+    return await Promise.race([p, late]);
   } finally {
     clearTimeout(timer);
   }
 }
+
+const unavailable = (error: string, detail: string): Answer => ({ ...refuse(503, error, detail), headers: { 'retry-after': '5' } });

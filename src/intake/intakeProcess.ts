@@ -43,9 +43,10 @@ export async function startIntakeProcess(settings: Settings, overrides: IntakeOv
   const db = await openDuckDb({ memoryLimit: settings.DUCKDB_MEMORY_LIMIT, threads: settings.DUCKDB_THREADS, tempDirectory: join(workDir, 'duckdb') });
   const log = overrides.log ?? jsonLog(settings.LOG_LEVEL);
   const metrics = new IntakeMetrics();
+  const batchStore = new BatchStore(db, s3, settings.WAREHOUSE_BUCKET, join(workDir, 'batches'), settings.INTAKE_CONCURRENCY);
   const deps: ImpressionDeps = {
     keys: new SdkKeyCache(new SdkKeyStore(s3, settings.WAREHOUSE_BUCKET), settings.INTAKE_KEY_CACHE_TTL),
-    store: overrides.store ?? new BatchStore(db, s3, settings.WAREHOUSE_BUCKET, join(workDir, 'batches'), settings.INTAKE_CONCURRENCY),
+    store: overrides.store ?? batchStore,
     log,
     deadlineMs: settings.INTAKE_ANSWER_DEADLINE,
     stored: (route, rows, identity) => metrics.impressions.inc({ route, mode: identity.mode }, rows),
@@ -78,6 +79,8 @@ export async function startIntakeProcess(settings: Settings, overrides: IntakeOv
       // Idle keep-alive connections would hold close() open; batches in flight still finish.
       server.closeIdleConnections();
       await closed;
+      // Stores answered late may still run: DuckDB and the scratch space stay until they end.
+      await batchStore.drain();
       db.closeSync();
       await rm(workDir, { recursive: true, force: true });
     },

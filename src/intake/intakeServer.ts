@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { outcomeOf, sendJson, sendMetrics } from '../http/answers';
-import { BodyTooLarge, BodyUndecodable, readBody } from '../http/requestBody';
+import { BodyOverBudget, BodyTooLarge, BodyUndecodable, readBody } from '../http/requestBody';
 import type { Answer, ImpressionRequest, IntakeRoute } from './impressionHandler';
 import type { IntakeRouteLabel } from './intakeMetrics';
 
@@ -61,33 +61,45 @@ export function createIntakeServer(routes: IntakeRoutes, tls?: { cert: Buffer; k
         req.resume();
         return reply({ status: 405, body: { error: 'METHOD_NOT_ALLOWED', detail: 'SDKs post impressions with POST' }, headers: { allow: 'POST' } });
       }
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (inflightBytes + declared > routes.maxInflightBytes) {
-        req.resume();
-        return reply({ status: 503, body: { error: 'OVERLOADED', detail: 'too many impressions in flight; send them again shortly' }, headers: { 'retry-after': '5' } });
-      }
-      let body: Buffer;
+      const overloaded: Answer = { status: 503, body: { error: 'OVERLOADED', detail: 'too many impressions in flight; send them again shortly' }, headers: { 'retry-after': '5' } };
+      // This request's share of the bytes all requests hold at once, given back when it is answered.
+      let held = 0;
+      const take = (bytes: number) => {
+        if (inflightBytes + bytes > routes.maxInflightBytes) return false;
+        inflightBytes += bytes;
+        held += bytes;
+        return true;
+      };
       try {
-        body = await readBody(req, routes.maxBodyBytes, true);
-      } catch (err) {
-        if (err instanceof BodyTooLarge) {
-          res.setHeader('connection', 'close');
-          const answer = { status: 413, body: { error: 'BODY_TOO_LARGE', detail: `more than ${routes.maxBodyBytes} bytes` } };
-          if (req.complete) reply(answer);
-          else req.once('end', () => reply(answer));
-          return;
+        // The declared length is reserved before reading, so slow bodies read side by side cannot
+        // together pass the limit; decoded bytes beyond it (gzip, chunked) are taken as they come.
+        if (!take(Math.min(Number(req.headers['content-length'] ?? 0) || 0, routes.maxBodyBytes))) {
+          req.resume();
+          return reply(overloaded);
         }
-        if (err instanceof BodyUndecodable) return reply({ status: 415, body: { error: 'BODY_ENCODING_UNSUPPORTED', detail: err.message } });
-        return; // the client went away
-      }
-      if (declared === 0 && inflightBytes + body.length > routes.maxInflightBytes) {
-        return reply({ status: 503, body: { error: 'OVERLOADED', detail: 'too many impressions in flight; send them again shortly' }, headers: { 'retry-after': '5' } });
-      }
-      inflightBytes += body.length;
-      try {
+        let decoded = 0;
+        const charge = (bytes: number) => {
+          decoded += bytes;
+          return decoded <= held || take(decoded - held);
+        };
+        let body: Buffer;
+        try {
+          body = await readBody(req, routes.maxBodyBytes, { acceptGzip: true, charge });
+        } catch (err) {
+          if (err instanceof BodyTooLarge) {
+            res.setHeader('connection', 'close');
+            const answer = { status: 413, body: { error: 'BODY_TOO_LARGE', detail: `more than ${routes.maxBodyBytes} bytes` } };
+            if (req.complete) reply(answer);
+            else req.once('end', () => reply(answer));
+            return;
+          }
+          if (err instanceof BodyOverBudget) return reply(overloaded);
+          if (err instanceof BodyUndecodable) return reply({ status: 415, body: { error: 'BODY_ENCODING_UNSUPPORTED', detail: err.message } });
+          return; // the client went away
+        }
         reply(await routes.impressions({ route: intakeRoute, headers: headersOf(req), body, receivedAt: Date.now() }));
       } finally {
-        inflightBytes -= body.length;
+        inflightBytes -= held;
       }
     })().catch((err: unknown) => {
       console.error('intake: unexpected failure', err);

@@ -1,4 +1,4 @@
-import type { SdkKeyRecord } from '../domain/impressions/sdkKeys';
+import { SDK_KEY_FORMAT, type SdkKeyRecord } from '../domain/impressions/sdkKeys';
 import { hashSdkKey } from '../s3/sdkKeyStore';
 
 export interface SdkKeyLookup {
@@ -25,6 +25,8 @@ export class SdkKeyCache {
   ) {}
 
   async authenticate(key: string): Promise<Authentication> {
+    // Not a key we ever generate: no read of the store for it.
+    if (!SDK_KEY_FORMAT.test(key)) return { ok: false, reason: 'unknown' };
     const record = await this.recordOf(hashSdkKey(key));
     if (!record) return { ok: false, reason: 'unknown' };
     if (record.revokedAt) return { ok: false, reason: 'revoked' };
@@ -39,8 +41,11 @@ export class SdkKeyCache {
       pending = this.store
         .lookup(sha256)
         .then((record) => {
-          // Unknown hashes are whatever anyone sends: keep the map from growing without bound.
-          if (this.entries.size > 10_000) this.entries.clear();
+          // Unknown hashes are whatever anyone sends: keep the map bounded, forgetting them first.
+          if (this.entries.size > 10_000) {
+            for (const [hash, e] of this.entries) if (!e.record) this.entries.delete(hash);
+            if (this.entries.size > 10_000) this.entries.clear();
+          }
           this.entries.set(sha256, { at: this.now(), record });
           return record;
         })

@@ -7,7 +7,7 @@ import { getJson, listKeys } from './s3';
 /** The SHA-256 a key is stored and looked up by. */
 export const hashSdkKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
-/** A new key: a recognisable prefix (for secret scanners) and 192 random bits. */
+/** A new key in SDK_KEY_FORMAT. */
 export const generateSdkKey = (): string => `fmesdk_${randomBytes(24).toString('base64url')}`;
 
 export class SdkKeyNotFound extends Error {}
@@ -55,7 +55,8 @@ export class SdkKeyStore {
    */
   async revoke(idOrKey: string, now = new Date()): Promise<SdkKeyRecord> {
     const record = /^[0-9a-f]{12}$/.test(idOrKey) ? (await this.list()).find((r) => r.id === idOrKey) : await this.lookup(hashSdkKey(idOrKey));
-    if (!record) throw new SdkKeyNotFound(`no SDK key ${idOrKey}; \`intake key list\` shows their ids`);
+    // A key given by mistake is not echoed back into terminals and logs.
+    if (!record) throw new SdkKeyNotFound(`no SDK key ${/^[0-9a-f]{12}$/.test(idOrKey) ? idOrKey : 'with that value'}; \`intake key list\` shows their ids`);
     if (record.revokedAt) return record;
     const revoked = { ...record, revokedAt: now.toISOString() };
     await this.put(revoked);

@@ -1,4 +1,4 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +6,8 @@ import { join } from 'node:path';
 export function processDirName(kind: string, random: string, pid = process.pid, host = hostname()): string {
   return `${kind}-${host}-${pid}-${random}`;
 }
+
+const STARTED_AT = Date.now() - process.uptime() * 1000;
 
 function isAlive(pid: number): boolean {
   try {
@@ -21,13 +23,18 @@ function isAlive(pid: number): boolean {
  * (killed, crashed), so downloaded files and DuckDB spill do not pile up. Directories of
  * other hosts sharing the disk, and of live processes, are left alone.
  */
-export async function sweepDeadProcessDirs(workDir: string, host = hostname()): Promise<string[]> {
+export async function sweepDeadProcessDirs(workDir: string, host = hostname(), startedAt = STARTED_AT): Promise<string[]> {
   const entries = await readdir(workDir, { withFileTypes: true }).catch(() => []);
   const removed: string[] = [];
   for (const e of entries) {
     if (!e.isDirectory()) continue;
     const m = e.name.match(/^(worker|duckdb|intake)-(.+)-(\d+)-[0-9a-z]+$/);
-    if (!m || m[2] !== host || isAlive(Number(m[3]))) continue;
+    if (!m || m[2] !== host) continue;
+    const pid = Number(m[3]);
+    // In a container a restarted process often gets its predecessor's pid (1): a directory of
+    // "our" pid last changed before this process started is the predecessor's.
+    const predecessor = pid === process.pid && (await stat(join(workDir, e.name))).ctimeMs < startedAt;
+    if (!predecessor && isAlive(pid)) continue;
     await rm(join(workDir, e.name), { recursive: true, force: true });
     removed.push(e.name);
   }

@@ -46,8 +46,9 @@ export async function readBack(db: DuckDBInstance, files: readonly string[]): Pr
 }
 
 /** The content hash as DECISIONS defines it, computed here without DuckDB: MD5 of the JSON array, as a UUID. */
-function expectedHash(r: Row): string {
-  const fields = [null, r.environmentId, r.splitName, r.key, r.bucketingKey ?? null, r.treatment, r.timestamp, r.splitVersion ?? null, r.label ?? null, r.properties ?? null];
+/** The content hash computed without DuckDB: MD5 of the JSON array of CONTENT_HASH_FIELDS, as a UUID. */
+export function expectedHash(r: Row, sdkKeyId: string | null = null): string {
+  const fields = [sdkKeyId, r.environmentId, r.splitName, r.key, r.bucketingKey ?? null, r.treatment, r.timestamp, r.splitVersion ?? null, r.label ?? null, r.properties ?? null];
   const hex = createHash('md5').update(jsonText(fields)).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

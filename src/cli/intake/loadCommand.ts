@@ -152,6 +152,8 @@ Progress goes to stderr (a bar on a terminal), the summary to stdout.`,
         throw new UsageError(`no such file: ${file}`);
       });
       if (!info.isFile()) throw new UsageError(`not a file: ${file}`);
+      // DuckDB reads these as glob patterns, not as the file's name.
+      if (/[*?[\]{}]/.test(file)) throw new UsageError(`cannot read ${file}: a name with * ? [ ] { } is taken as a pattern; rename or copy the file`);
       const format = o.format ?? formatOfFile(file);
       if (!format) throw new UsageError(`cannot tell the format of ${file} from its name (.parquet, .jsonl, .ndjson): give --format parquet or --format jsonl`);
       const d = deployment();

@@ -28,6 +28,9 @@ export const sdkKeyRecordSchema = sdkKeyRegistrationSchema.extend({
 });
 export type SdkKeyRecord = z.infer<typeof sdkKeyRecordSchema>;
 
+/** What `intake key add` generates: a recognisable prefix (for secret scanners) and 192 random bits. */
+export const SDK_KEY_FORMAT = /^fmesdk_[A-Za-z0-9_-]{32}$/;
+
 export const sdkKeyIdOf = (sha256: string): string => sha256.slice(0, 12);
 
 /** The traffic type of one flag's impressions under this key. */
