@@ -20,3 +20,4 @@ export * from './statusLimits';
 export * from './taskQueues';
 export * from './integrationMessages';
 export * from './searchAttributes';
+export * from './exportMessages';
