@@ -2,12 +2,16 @@ import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpda
 import { ActivityFailure, ApplicationFailure, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { integrationWorkflowIdOf } from './domain/keys';
 import type { InboundConfigInput, InboundConfigPatch } from './domain/integration/inboundConfig';
+import type { OutboundConfigInput, OutboundConfigPatch } from './domain/integration/outboundConfig';
 import type { integrationWorkflow } from './workflows/integrationWorkflow';
 import {
   createIntegrationUpdate,
   deleteIntegrationUpdate,
+  CreateIntegrationRequestV1,
+  InboundIntegrationState,
   IntegrationRefusal,
   IntegrationState,
+  OutboundIntegrationStateV1,
   integrationStateQuery,
   updateIntegrationUpdate,
 } from './messages';
@@ -45,7 +49,16 @@ async function refusalsAsErrors<T>(run: () => Promise<T>): Promise<T> {
  * Creates the integration with update-with-start: the entity starts if it is not running, and
  * the create update runs on it either way, so a repeated create is refused by the entity itself.
  */
-export async function createIntegration(client: Client, taskQueue: string, id: string, inbound: InboundConfigInput, actor?: string): Promise<IntegrationState> {
+export async function createIntegration(client: Client, taskQueue: string, id: string, inbound: InboundConfigInput, actor?: string): Promise<InboundIntegrationState> {
+  return (await createWithStart(client, taskQueue, id, { kind: 'inbound', inbound, actor })) as InboundIntegrationState;
+}
+
+/** An outbound integration: its entity also creates its export schedule. */
+export async function createOutboundIntegration(client: Client, taskQueue: string, id: string, outbound: OutboundConfigInput, actor?: string): Promise<OutboundIntegrationStateV1> {
+  return (await createWithStart(client, taskQueue, id, { kind: 'outbound', outbound, actor })) as OutboundIntegrationStateV1;
+}
+
+async function createWithStart(client: Client, taskQueue: string, id: string, request: CreateIntegrationRequestV1): Promise<IntegrationState> {
   const startWorkflowOperation = new WithStartWorkflowOperation<typeof integrationWorkflow>('integrationWorkflow', {
     workflowId: integrationWorkflowIdOf(id),
     taskQueue,
@@ -55,12 +68,17 @@ export async function createIntegration(client: Client, taskQueue: string, id: s
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     memo: { integrationId: id },
   });
-  return refusalsAsErrors(() => client.workflow.executeUpdateWithStart(createIntegrationUpdate, { args: [{ kind: 'inbound', inbound, actor }], startWorkflowOperation }));
+  return refusalsAsErrors(() => client.workflow.executeUpdateWithStart(createIntegrationUpdate, { args: [request], startWorkflowOperation }));
 }
 
-export async function updateIntegration(client: Client, id: string, inbound: InboundConfigPatch, actor?: string, expectedConfigVersion?: number): Promise<IntegrationState> {
+export async function updateIntegration(client: Client, id: string, inbound: InboundConfigPatch, actor?: string, expectedConfigVersion?: number): Promise<InboundIntegrationState> {
   const handle = client.workflow.getHandle<typeof integrationWorkflow>(integrationWorkflowIdOf(id));
-  return refusalsAsErrors(() => handle.executeUpdate(updateIntegrationUpdate, { args: [{ inbound, actor, expectedConfigVersion }] }));
+  return (await refusalsAsErrors(() => handle.executeUpdate(updateIntegrationUpdate, { args: [{ inbound, actor, expectedConfigVersion }] }))) as InboundIntegrationState;
+}
+
+export async function updateOutboundIntegration(client: Client, id: string, outbound: OutboundConfigPatch, actor?: string, expectedConfigVersion?: number): Promise<OutboundIntegrationStateV1> {
+  const handle = client.workflow.getHandle<typeof integrationWorkflow>(integrationWorkflowIdOf(id));
+  return (await refusalsAsErrors(() => handle.executeUpdate(updateIntegrationUpdate, { args: [{ outbound, actor, expectedConfigVersion }] }))) as OutboundIntegrationStateV1;
 }
 
 export async function deleteIntegration(client: Client, id: string, actor?: string): Promise<IntegrationState> {

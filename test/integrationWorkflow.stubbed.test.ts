@@ -9,7 +9,7 @@ import { conflictsOf } from '../src/domain/integration/conflicts';
 import { describeIssues, InboundConfigInput, inboundConfigSchema } from '../src/domain/integration/inboundConfig';
 import { integrationWorkflowIdOf } from '../src/domain/keys';
 import { createIntegration, deleteIntegration, IntegrationRefusedError, integrationState, updateIntegration } from '../src/integrationClient';
-import { IntegrationRefusal, IntegrationState, integrationStateQuery, IntegrationWorkflowInputV1, PublishIntegrationInputV1 } from '../src/messages';
+import { InboundIntegrationState, IntegrationRefusal, IntegrationState, integrationStateQuery, IntegrationWorkflowInputV1, PublishIntegrationInputV1 } from '../src/messages';
 import type { integrationWorkflow } from '../src/workflows/integrationWorkflow';
 import { waitFor } from './support/harness';
 import { maybeRecordHistory } from './support/histories';
@@ -53,7 +53,7 @@ function stubbedActivities(store: () => Store): IntegrationActivities {
           ? { ok: false, refusal: IntegrationRefusal.DELETED, problem: `integration "${input.id}" was deleted` }
           : { ok: false, refusal: IntegrationRefusal.EXISTS, problem: `integration "${input.id}" already exists` };
       }
-      const others = [...s.current.values()].map((o) => ({ id: o.id, config: o.inbound, deleted: o.deletedAt !== undefined, deletedAt: o.deletedAt }));
+      const others = [...s.current.values()].map((o) => ({ id: o.id, config: (o as InboundIntegrationState).inbound, deleted: o.deletedAt !== undefined, deletedAt: o.deletedAt }));
       const conflicts = conflictsOf({ id: input.id, config: parsed.data }, others);
       if (conflicts.length > 0) return { ok: false, refusal: IntegrationRefusal.CONFLICT, problem: conflicts.join('; ') };
       return { ok: true, inbound: parsed.data };
@@ -209,7 +209,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
     await updateIntegration(env.client, id, { environments: ['env-b'] }, undefined, 1);
     await assert.rejects(updateIntegration(env.client, id, { environments: ['env-c'] }, undefined, 1), refusedWith(IntegrationRefusal.CHANGED));
     assert.equal(store.published.length, 2);
-    assert.deepEqual((await integrationState(env.client, id))?.inbound.environments, ['env-b']);
+    assert.deepEqual(((await integrationState(env.client, id)) as InboundIntegrationState | null)?.inbound.environments, ['env-b']);
   });
 
   it('an update that would leave an invalid configuration is refused and changes nothing', async () => {
@@ -234,7 +234,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
     assert.equal(tombstone.configVersion, 2, 'a deletion is a change too: the content ledger keys on the version');
     assert.equal(typeof tombstone.deletedAt, 'number');
     assert.equal(tombstone.deletedAt, tombstone.updatedAt);
-    assert.deepEqual(tombstone.inbound, store.published[0]!.state.inbound, 'the tombstone keeps its last configuration');
+    assert.deepEqual((tombstone as InboundIntegrationState).inbound, (store.published[0]!.state as InboundIntegrationState).inbound, 'the tombstone keeps its last configuration');
     assert.deepEqual(store.published.map((p) => p.change), ['created', 'deleted']);
     await assert.rejects(updateIntegration(env.client, id, { environments: ['env-b'] }), refusedWith(IntegrationRefusal.DELETED));
     await assert.rejects(deleteIntegration(env.client, id), refusedWith(IntegrationRefusal.DELETED));
@@ -254,7 +254,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
       updateIntegration(env.client, id, { suffixes: ['.parquet', '.parquet.gz'] }),
     ]);
     assert.deepEqual([a.configVersion, b.configVersion].sort(), [2, 3]);
-    const final = await integrationState(env.client, id);
+    const final = (await integrationState(env.client, id)) as InboundIntegrationState | null;
     assert.equal(final?.configVersion, 3);
     assert.deepEqual(final?.inbound.environments, ['env-b'], 'the later update kept the earlier one');
     assert.deepEqual(final?.inbound.suffixes, ['.parquet', '.parquet.gz']);

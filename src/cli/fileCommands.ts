@@ -3,7 +3,7 @@ import { fileProgress, fileWorkflowSettings, integrationIdOfFile, requestReproce
 import { keyMatchesFilter } from '../domain/integration/filters';
 import { integrationForKey } from '../domain/integration/conflicts';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { knownIntegrationOf } from '../activities/integrations/integrationStore';
+import { knownInboundOf } from '../activities/integrations/integrationStore';
 import { fileIdOf } from '../domain/keys';
 import type { FileProgressV1 } from '../messages';
 import { deployment } from './deployment';
@@ -39,6 +39,7 @@ function processCommand(ctx: CommandContext): Command {
       const d = deployment();
       const integration = await d.integrations.read(o.integration);
       if (!integration) throw new UsageError(`no integration "${o.integration}" (see \`cli integration list\`)`);
+      if (integration.kind !== 'inbound') throw new UsageError(`integration "${o.integration}" is outbound: it exports impressions and takes no files`);
       const { inbound } = integration;
       // A deleted integration's file still starts: it gets INTEGRATION_CONFIG_NOT_FOUND, as a notified one would.
       if (integration.deletedAt === undefined && (inbound.bucket !== o.bucket || !keyMatchesFilter(inbound, o.key))) {
@@ -68,7 +69,7 @@ function reprocessCommand(ctx: CommandContext): Command {
     .action(async (o: ObjectOptions & { reason?: string }) => {
       const d = deployment();
       // The key implies its integration (filters never overlap on a bucket): its region addresses the bucket.
-      const byKey = integrationForKey(o.bucket, o.key, (await d.integrations.list()).map(knownIntegrationOf));
+      const byKey = integrationForKey(o.bucket, o.key, knownInboundOf(await d.integrations.list()));
       const { object, createdAt, bytes } = await d.headObject(o.bucket, o.key, o.versionId, byKey?.config.region);
       const outcome = await d.withClient(async (client) => {
         const reserved = await d.fileLedger.highestReservedGeneration(fileIdOf(object));

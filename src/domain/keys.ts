@@ -45,6 +45,7 @@ export const integrationWorkflowIdOf = (integrationId: string) => `integration/$
 
 /** The reconciliation sweep's schedule of one integration (and the prefix of the workflows it starts). */
 export const sweepScheduleIdOf = (integrationId: string) => `sweep/${integrationId}`;
+export const exportScheduleIdOf = (integrationId: string) => `export/${integrationId}`;
 
 export function statusWorkflowIdOf(bucket: string, statusPrefix: string): string {
   return `status/${bucket}/${normalizePrefix(statusPrefix)}`;

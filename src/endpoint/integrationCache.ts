@@ -1,4 +1,4 @@
-import { knownIntegrationOf } from '../activities/integrations/integrationStore';
+import { knownInboundOf } from '../activities/integrations/integrationStore';
 import type { KnownIntegration } from '../domain/integration/conflicts';
 import type { IntegrationState } from '../messages';
 
@@ -42,7 +42,7 @@ export class IntegrationCache {
     this.loading ??= this.records
       .list()
       .then((states) => {
-        this.snapshot = { at: this.now(), byId: new Map(states.map((s) => [s.id, s])), all: states.map(knownIntegrationOf) };
+        this.snapshot = { at: this.now(), byId: new Map(states.map((s) => [s.id, s])), all: knownInboundOf(states) };
         return this.snapshot;
       })
       .finally(() => (this.loading = undefined));

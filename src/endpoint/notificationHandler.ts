@@ -2,7 +2,7 @@ import { decodeS3EventKey, eventTimeMs, isObjectCreated, s3EventMessageSchema, S
 import { isSnsSubscribeUrl, SnsMessage, snsMessageSchema } from '../domain/notifications/snsMessage';
 import { routeKey } from '../domain/notifications/keyRouting';
 import type { KnownIntegration } from '../domain/integration/conflicts';
-import type { IntegrationState } from '../messages';
+import type { InboundIntegrationState } from '../messages';
 import type { ResolvedObject, ObjectHint } from '../s3/objectIdentity';
 import { isS3Error } from '../s3/s3';
 import type { IntegrationCache } from './integrationCache';
@@ -112,7 +112,8 @@ async function typed(type: SnsMessage['Type'], run: () => Promise<Answer>): Prom
 
 async function handle(deps: NotificationDeps, integrationId: string, body: string): Promise<Answer> {
   const { integration, all } = await guarded('integration records', () => deps.integrations.lookup(integrationId));
-  if (!integration) {
+  // An outbound integration has no notification URL: to SNS it does not exist.
+  if (!integration || integration.kind !== 'inbound') {
     deps.log.info('notification for an integration that does not exist', { integrationId });
     throw new Refusal(404, 'UNKNOWN_INTEGRATION', `no integration "${integrationId}"`);
   }
@@ -125,7 +126,7 @@ async function handle(deps: NotificationDeps, integrationId: string, body: strin
   return typed(message.Type, () => handleMessage(deps, integration, message, all));
 }
 
-async function handleMessage(deps: NotificationDeps, integration: IntegrationState, message: SnsMessage, all: KnownIntegration[]): Promise<Answer> {
+async function handleMessage(deps: NotificationDeps, integration: InboundIntegrationState, message: SnsMessage, all: KnownIntegration[]): Promise<Answer> {
   const integrationId = integration.id;
   if (message.TopicArn !== integration.inbound.topicArn) {
     deps.metrics.signatureFailures.inc({ reason: 'wrong-topic' });

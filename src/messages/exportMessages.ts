@@ -5,6 +5,43 @@ import type { ExportCodec } from '../domain/export/exportKeys';
 export interface ExportWorkflowInputV1 {
   version: 1;
   integrationId: string;
+  /** The schedule's offset: how long after a window's end its run starts (EXPORT_SETTLE_DELAY). */
+  settleMs: number;
+  /** How far before a window impressions are read to drop repeats (EXPORT_DEDUP_LOOKBACK). */
+  dedupLookbackMs: number;
+}
+
+/** What the entity tells the schedule activities: the integration and its interval now. */
+export interface ExportScheduleInputV1 {
+  integrationId: string;
+  intervalMinutes: number;
+}
+
+/** A backfill through the schedule: the runs whose nominal times fall in [fromMs, toMs]. */
+export interface ExportBackfillInputV1 {
+  integrationId: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/** What an export run needs of its integration, read when it starts (a local activity). */
+export type ResolvedOutboundV1 =
+  | {
+      kind: 'live';
+      integrationId: string;
+      configVersion: number;
+      target: ExportTargetV1;
+      environments: string[];
+      /** Every interval the integration had, oldest first, from its creation. */
+      intervals: { fromMs: number; intervalMinutes: number }[];
+    }
+  | { kind: 'gone'; integrationId: string };
+
+export interface ExportRunResultV1 {
+  /** Skipped: the integration was deleted, or the window is empty of time (an interval change). */
+  outcome: 'exported' | 'skipped';
+  window?: { start: number; end: number };
+  result?: ExportWindowResultV1;
 }
 
 /** The customer's side of an export: where and how. */

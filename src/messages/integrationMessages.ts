@@ -1,6 +1,7 @@
 /** The integration entity's input, state, updates and query (see index.ts for the versioning rule). */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { InboundConfig, InboundConfigInput, InboundConfigPatch } from '../domain/integration/inboundConfig';
+import type { OutboundConfig, OutboundConfigInput, OutboundConfigPatch } from '../domain/integration/outboundConfig';
 
 /**
  * An integration as its entity holds it and publishes it. `kind` says which half of the product
@@ -19,7 +20,23 @@ export interface IntegrationStateV1 {
   deletedAt?: number;
   inbound: InboundConfig;
 }
-export type IntegrationState = IntegrationStateV1;
+export type InboundIntegrationState = IntegrationStateV1;
+
+/** An outbound integration: impressions exported to the customer's bucket on a schedule. */
+export interface OutboundIntegrationStateV1 {
+  version: 1;
+  id: string;
+  kind: 'outbound';
+  configVersion: number;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt?: number;
+  outbound: OutboundConfig;
+  /** Every interval it had, oldest first, from its creation: windows after a change and backfills use it. */
+  intervals: { fromMs: number; intervalMinutes: number }[];
+}
+
+export type IntegrationState = IntegrationStateV1 | OutboundIntegrationStateV1;
 
 export interface IntegrationWorkflowInputV1 {
   version: 1;
@@ -31,15 +48,19 @@ export interface IntegrationWorkflowInputV1 {
 }
 
 export interface CreateIntegrationRequestV1 {
-  kind: 'inbound';
+  kind: 'inbound' | 'outbound';
   /** Checked against the configuration schema by an activity before anything is recorded as state. */
-  inbound: InboundConfigInput;
+  inbound?: InboundConfigInput;
+  /** The outbound kind's configuration (kind 'outbound'). */
+  outbound?: OutboundConfigInput;
   /** Who asked (the CLI sends the OS user), for the audit record. */
   actor?: string;
 }
 
 export interface UpdateIntegrationRequestV1 {
-  inbound: InboundConfigPatch;
+  inbound?: InboundConfigPatch;
+  /** For an outbound integration: the fields to change. */
+  outbound?: OutboundConfigPatch;
   /** Refuse the update when the integration changed since this version was read. */
   expectedConfigVersion?: number;
   actor?: string;
@@ -68,14 +89,17 @@ export type IntegrationRefusal = (typeof IntegrationRefusal)[keyof typeof Integr
 
 export interface CheckIntegrationChangeInputV1 {
   id: string;
-  /** The whole configuration as it would be after the change (not yet validated). */
-  inbound: unknown;
+  /** The whole inbound configuration as it would be after the change (not yet validated). */
+  inbound?: unknown;
+  /** Or the whole outbound configuration. */
+  outbound?: unknown;
   /** A create: also refused when any record of this id exists (a deleted id is never re-created). */
   creating: boolean;
 }
 
 export type CheckIntegrationChangeResultV1 =
-  | { ok: true; inbound: InboundConfig }
+  | { ok: true; inbound: InboundConfig; outbound?: undefined }
+  | { ok: true; outbound: OutboundConfig; inbound?: undefined }
   | { ok: false; refusal: IntegrationRefusal; problem: string };
 
 export interface PublishIntegrationInputV1 {

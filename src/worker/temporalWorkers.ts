@@ -14,6 +14,7 @@ import { createSmallFileActivities } from '../activities/smallFileActivities';
 import { createAdmissionActivities } from '../activities/admission/admissionActivities';
 import { CapacityLedger } from '../activities/admission/capacityLedger';
 import { createSweepActivities, SweepDeps } from '../activities/sweep/sweepActivities';
+import { createExportScheduleActivities } from '../activities/export/exportSchedules';
 import { admissionQueueOf, leaseQueueOf, smallFileQueueOf } from '../messages';
 
 /** Waiting claims per worker: few, so a burst waits in Temporal's queue, where any worker can take it. */
@@ -47,6 +48,8 @@ export interface IntegrationWorkerDeps {
   fileStart: SweepDeps['fileStart'];
   /** SWEEP_INTERVAL, SWEEP_GRACE, SWEEP_LOOKBACK. */
   sweep: SweepDeps['sweep'];
+  /** EXPORT_SETTLE_DELAY, EXPORT_DEDUP_LOOKBACK, EXPORT_CONCURRENCY (defaults when absent). */
+  export?: { settleMs: number; dedupLookbackMs: number; concurrency: number };
   /** For tests: a prebuilt workflow bundle saves seconds per worker. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -96,13 +99,15 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
     fileStart: deps.fileStart,
     sweep: deps.sweep,
   });
+  const exportSettings = deps.export ?? { settleMs: 120_000, dedupLookbackMs: 3_600_000, concurrency: 2 };
+  const exportSchedules = createExportScheduleActivities({ client: deps.client, taskQueue: deps.taskQueue, ...exportSettings });
   const common = { connection: deps.connection, namespace: deps.namespace };
 
   const workers = [
     await Worker.create({
       ...common,
       taskQueue: deps.taskQueue,
-      activities: { ...shared, ...sweep },
+      activities: { ...shared, ...sweep, ...exportSchedules },
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     }),
     await Worker.create({ ...common, taskQueue: workerTaskQueue, activities: local, maxConcurrentActivityTaskExecutions: deps.maxConcurrentChunks }),

@@ -54,6 +54,7 @@ export async function createWorkerProcess(settings: Settings): Promise<WorkerPro
     smallFileConcurrency: settings.SMALL_FILE_CONCURRENCY,
     fileStart: fileWorkflowSettings(settings),
     sweep: { intervalMs: settings.SWEEP_INTERVAL, graceMs: settings.SWEEP_GRACE, lookbackMs: settings.SWEEP_LOOKBACK },
+    export: { settleMs: settings.EXPORT_SETTLE_DELAY, dedupLookbackMs: settings.EXPORT_DEDUP_LOOKBACK, concurrency: settings.EXPORT_CONCURRENCY },
   });
   return {
     client,

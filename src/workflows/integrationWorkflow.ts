@@ -1,6 +1,7 @@
 import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { IntegrationActivities } from '../activities/integrations/integrationActivities';
 import type { SweepActivities } from '../activities/sweep/sweepActivities';
+import type { ExportScheduleActivities } from '../activities/export/exportSchedules';
 import {
   createIntegrationUpdate,
   CreateIntegrationRequestV1,
@@ -36,7 +37,7 @@ const publishing = proxyActivities<IntegrationActivities>({
 export const SWEEP_SCHEDULE = 'sweep-schedule';
 
 /** Like publishing: the change is decided, so its schedule follows it whatever it takes. */
-const schedules = proxyActivities<SweepActivities>({
+const schedules = proxyActivities<SweepActivities & ExportScheduleActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -86,12 +87,20 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
     (req: CreateIntegrationRequestV1) =>
       serially(async () => {
         if (state) throw alreadyThere(state);
-        const checked = await checks.checkIntegrationChange({ id, inbound: req.inbound, creating: true });
+        const outbound = req.kind === 'outbound';
+        const checked = await checks.checkIntegrationChange(outbound ? { id, outbound: req.outbound ?? {}, creating: true } : { id, inbound: req.inbound, creating: true });
         if (!checked.ok) {
           createRefused = true;
           throw refuse(checked.refusal, checked.problem);
         }
         const now = Date.now();
+        if (checked.outbound) {
+          // Only outbound entities take this path, and none existed before it: no patch needed.
+          const intervals = [{ fromMs: now, intervalMinutes: checked.outbound.intervalMinutes }];
+          const created = await commit({ version: 1, id, kind: 'outbound', configVersion: 1, createdAt: now, updatedAt: now, outbound: checked.outbound, intervals }, 'created', req.actor);
+          await schedules.ensureExportSchedule({ integrationId: id, intervalMinutes: checked.outbound.intervalMinutes });
+          return created;
+        }
         const created = await commit({ version: 1, id, kind: 'inbound', configVersion: 1, createdAt: now, updatedAt: now, inbound: checked.inbound }, 'created', req.actor);
         if (patched(SWEEP_SCHEDULE)) await schedules.ensureSweepSchedule({ integrationId: id });
         return created;
@@ -99,7 +108,7 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
     {
       validator: (req) => {
         if (state) throw alreadyThere(state);
-        if (req?.kind !== 'inbound') throw refuse(IntegrationRefusal.INVALID, 'only inbound integrations can be created yet');
+        if (req?.kind !== 'inbound' && req?.kind !== 'outbound') throw refuse(IntegrationRefusal.INVALID, 'an integration is inbound or outbound');
       },
     },
   );
@@ -112,8 +121,21 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
         if (req.expectedConfigVersion !== undefined && req.expectedConfigVersion !== current.configVersion) {
           throw refuse(IntegrationRefusal.CHANGED, `integration "${id}" is at version ${current.configVersion}, not ${req.expectedConfigVersion}: read it again`);
         }
+        if (current.kind === 'outbound') {
+          const checked = await checks.checkIntegrationChange({ id, outbound: { ...current.outbound, ...req.outbound }, creating: false });
+          if (!checked.ok) throw refuse(checked.refusal, checked.problem);
+          if (!checked.outbound) throw refuse(IntegrationRefusal.INVALID, 'an outbound integration stays outbound');
+          const now = Date.now();
+          const intervalChanged = checked.outbound.intervalMinutes !== current.outbound.intervalMinutes;
+          // The interval history lets the first window under a new interval start where the last one ended.
+          const intervals = intervalChanged ? [...current.intervals, { fromMs: now, intervalMinutes: checked.outbound.intervalMinutes }] : current.intervals;
+          const updated = await commit({ ...current, configVersion: current.configVersion + 1, updatedAt: now, outbound: checked.outbound, intervals }, 'updated', req.actor);
+          if (intervalChanged) await schedules.ensureExportSchedule({ integrationId: id, intervalMinutes: checked.outbound.intervalMinutes });
+          return updated;
+        }
         const checked = await checks.checkIntegrationChange({ id, inbound: { ...current.inbound, ...req.inbound }, creating: false });
         if (!checked.ok) throw refuse(checked.refusal, checked.problem);
+        if (!checked.inbound) throw refuse(IntegrationRefusal.INVALID, 'an inbound integration stays inbound');
         return commit({ ...current, configVersion: current.configVersion + 1, updatedAt: Date.now(), inbound: checked.inbound }, 'updated', req.actor);
       }),
     { validator: (_req) => void requireLive(state) },
@@ -126,7 +148,8 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
         const current = requireLive(state);
         const now = Date.now();
         const deleted = await commit({ ...current, configVersion: current.configVersion + 1, updatedAt: now, deletedAt: now }, 'deleted', req.actor);
-        if (patched(SWEEP_SCHEDULE)) await schedules.deleteSweepSchedule({ integrationId: id });
+        if (current.kind === 'outbound') await schedules.deleteExportSchedule({ integrationId: id });
+        else if (patched(SWEEP_SCHEDULE)) await schedules.deleteSweepSchedule({ integrationId: id });
         return deleted;
       }),
     { validator: (_req) => void requireLive(state) },

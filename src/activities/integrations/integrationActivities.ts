@@ -2,6 +2,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { conflictsOf } from '../../domain/integration/conflicts';
 import { describeIssues, inboundConfigSchema } from '../../domain/integration/inboundConfig';
+import { outboundConfigSchema } from '../../domain/integration/outboundConfig';
+import { outboundConflictsOf } from '../../domain/integration/outboundConflicts';
 import {
   CheckIntegrationChangeInputV1,
   CheckIntegrationChangeResultV1,
@@ -11,7 +13,7 @@ import {
   ResolveIntegrationInputV1,
   ResolvedIntegrationV1,
 } from '../../messages';
-import { IntegrationStore, knownIntegrationOf } from './integrationStore';
+import { IntegrationStore, knownInboundOf, knownOutboundOf } from './integrationStore';
 
 export interface IntegrationActivityDeps {
   s3: S3Client;
@@ -29,15 +31,29 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
      * it against every other integration's filters and status folders on the same bucket.
      */
     async checkIntegrationChange(input: CheckIntegrationChangeInputV1): Promise<CheckIntegrationChangeResultV1> {
-      const parsed = inboundConfigSchema.safeParse(input.inbound);
-      if (!parsed.success) return { ok: false, refusal: IntegrationRefusal.INVALID, problem: describeIssues(parsed.error) };
       const all = await store.list();
       if (input.creating) {
         const existing = all.find((s) => s.id === input.id);
         if (existing?.deletedAt !== undefined) return { ok: false, refusal: IntegrationRefusal.DELETED, problem: `integration "${input.id}" was deleted; a deleted id is never re-created` };
         if (existing) return { ok: false, refusal: IntegrationRefusal.EXISTS, problem: `integration "${input.id}" already exists` };
       }
-      const conflicts = conflictsOf({ id: input.id, config: parsed.data }, all.map(knownIntegrationOf));
+      const inbound = knownInboundOf(all);
+      const outbound = knownOutboundOf(all);
+      if (input.outbound !== undefined) {
+        const parsed = outboundConfigSchema.safeParse(input.outbound);
+        if (!parsed.success) return { ok: false, refusal: IntegrationRefusal.INVALID, problem: describeIssues(parsed.error) };
+        const conflicts = outboundConflictsOf({ id: input.id, config: parsed.data }, inbound, outbound);
+        if (conflicts.length > 0) return { ok: false, refusal: IntegrationRefusal.CONFLICT, problem: conflicts.join('; ') };
+        return { ok: true, outbound: parsed.data };
+      }
+      const parsed = inboundConfigSchema.safeParse(input.inbound);
+      if (!parsed.success) return { ok: false, refusal: IntegrationRefusal.INVALID, problem: describeIssues(parsed.error) };
+      const conflicts = conflictsOf({ id: input.id, config: parsed.data }, inbound);
+      // The same write-location rules from the other side: an inbound filter must not take what a live export writes.
+      for (const o of outbound) {
+        if (o.deleted || o.id === input.id) continue;
+        for (const c of outboundConflictsOf(o, [{ id: input.id, config: parsed.data, deleted: false }], [])) conflicts.push(c);
+      }
       if (conflicts.length > 0) return { ok: false, refusal: IntegrationRefusal.CONFLICT, problem: conflicts.join('; ') };
       return { ok: true, inbound: parsed.data };
     },
@@ -55,6 +71,9 @@ export function createIntegrationActivities(deps: IntegrationActivityDeps) {
       if (!state) {
         Context.current().log.warn('integration record missing from the warehouse bucket; retrying', { integrationId: input.integrationId });
         throw ApplicationFailure.retryable(`integration "${input.integrationId}" has no published record`, FailureType.INTEGRATION_RECORD_MISSING);
+      }
+      if (state.kind !== 'inbound') {
+        throw ApplicationFailure.nonRetryable(`integration "${input.integrationId}" is outbound: it takes no files`, 'IntegrationNotInbound');
       }
       const common = { integrationId: state.id, configVersion: state.configVersion, statusPrefix: state.inbound.statusPrefix, region: state.inbound.region };
       return state.deletedAt !== undefined ? { kind: 'deleted', ...common } : { kind: 'live', ...common, environments: state.inbound.environments };

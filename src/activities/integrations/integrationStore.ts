@@ -1,13 +1,24 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { INTEGRATION_RECORDS_PREFIX, integrationAuditKey, integrationRecordKey } from '../../domain/ledgerKeys';
 import { getJson, listKeys } from '../../s3/s3';
-import type { IntegrationState } from '../../messages';
+import type { InboundIntegrationState, IntegrationState, OutboundIntegrationStateV1 } from '../../messages';
 import type { KnownIntegration } from '../../domain/integration/conflicts';
+import type { KnownOutbound } from '../../domain/integration/outboundConflicts';
 
-/** An integration as the filter and loop rules see it (src/domain/integration/conflicts.ts). */
-export function knownIntegrationOf(s: IntegrationState): KnownIntegration {
+/** An inbound integration as the filter and loop rules see it (src/domain/integration/conflicts.ts). */
+export function knownIntegrationOf(s: InboundIntegrationState): KnownIntegration {
   return { id: s.id, config: s.inbound, deleted: s.deletedAt !== undefined, deletedAt: s.deletedAt };
 }
+
+export const isInbound = (s: IntegrationState): s is InboundIntegrationState => s.kind === 'inbound';
+export const isOutbound = (s: IntegrationState): s is OutboundIntegrationStateV1 => s.kind === 'outbound';
+
+/** The inbound integrations among all, as the filter and loop rules see them. */
+export const knownInboundOf = (states: readonly IntegrationState[]): KnownIntegration[] => states.filter(isInbound).map(knownIntegrationOf);
+
+/** The outbound integrations among all, as the write-location rules see them. */
+export const knownOutboundOf = (states: readonly IntegrationState[]): KnownOutbound[] =>
+  states.filter(isOutbound).map((s) => ({ id: s.id, config: s.outbound, deleted: s.deletedAt !== undefined }));
 
 /** An audit record: one per change, written before the current record. */
 export interface IntegrationAuditRecordV1 {

@@ -8,7 +8,7 @@ import { ObjectIdentities } from '../../s3/objectIdentity';
 import { listObjects } from '../../s3/listObjects';
 import type { S3ForRegion } from '../../s3/s3';
 import type { SweepIntegrationInputV1, SweepIntegrationResultV1, SweepScheduleInputV1 } from '../../messages';
-import { IntegrationStore, knownIntegrationOf } from '../integrations/integrationStore';
+import { IntegrationStore, isInbound, knownInboundOf } from '../integrations/integrationStore';
 import { readSweepState, writeSweepState } from './sweepState';
 
 export interface SweepDeps {
@@ -40,9 +40,9 @@ export function createSweepActivities(deps: SweepDeps) {
       const log = Context.current().log;
       const all = await store.list();
       const integration = all.find((s) => s.id === input.integrationId);
-      if (!integration || integration.deletedAt !== undefined) return { outcome: 'skipped', listed: 0, considered: 0, missed: 0 };
+      if (!integration || !isInbound(integration) || integration.deletedAt !== undefined) return { outcome: 'skipped', listed: 0, considered: 0, missed: 0 };
       const { bucket, region, prefix } = integration.inbound;
-      const known = all.map(knownIntegrationOf);
+      const known = knownInboundOf(all);
       const self = known.find((k) => k.id === integration.id)!;
       const state = await readSweepState(deps.s3, deps.warehouseBucket, integration.id);
       const now = Date.now();

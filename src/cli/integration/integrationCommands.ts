@@ -69,6 +69,7 @@ function checkConfig(config: unknown): void {
 async function stateOrFail(d: Deployment, id: string) {
   const state = await d.withClient((client) => integrationState(client, id));
   if (!state) throw new UsageError(`no integration "${id}" (see \`cli integration list\`)`);
+  if (state.kind !== 'inbound') throw new UsageError(`integration "${id}" is outbound: see \`cli export show --id ${id}\``);
   return state;
 }
 
@@ -157,6 +158,7 @@ function deleteCommand(ctx: CommandContext): Command {
       const d = deployment();
       const state = await d.withClient((client) => deleteIntegration(client, o.id, actor()));
       if (o.json) ctx.out(JSON.stringify(state, null, 2) + '\n');
+      else if (state.kind === 'outbound') ctx.out(`deleted outbound integration ${state.id}: its export schedule is gone; the files it exported stay.\n`);
       else
         ctx.out(
           `deleted integration ${state.id}: files that arrive for it now get INTEGRATION_CONFIG_NOT_FOUND in s3://${state.inbound.bucket}/${state.inbound.statusPrefix}/; ` +
@@ -167,7 +169,7 @@ function deleteCommand(ctx: CommandContext): Command {
 
 export function integrationCommand(ctx: CommandContext): Command {
   return new Command('integration')
-    .description('create, list, show, update and delete inbound integrations')
+    .description('create, list, show, update and delete inbound integrations (list shows outbound ones too: see `export`)')
     .addCommand(createCommand(ctx))
     .addCommand(listCommand(ctx))
     .addCommand(showCommand(ctx))

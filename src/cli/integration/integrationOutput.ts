@@ -1,24 +1,24 @@
 import { notificationEndpointUrl } from '../../domain/integration/endpointUrl';
 import { inboundPolicies, type InboundPolicies } from '../../domain/integration/policies';
-import type { IntegrationState } from '../../messages';
+import type { InboundIntegrationState, IntegrationState } from '../../messages';
 import type { SweepStateV1 } from '../../activities/sweep/sweepState';
 
 /** Everything the customer needs after a create or a change of bucket, folders or topic. */
 export interface IntegrationSetup {
-  integration: IntegrationState;
+  integration: InboundIntegrationState;
   endpointUrl: string;
   roleArn: string;
   policies: InboundPolicies;
 }
 
-export function setupOf(state: IntegrationState, publicBaseUrl: string, roleArn: string): IntegrationSetup {
+export function setupOf(state: InboundIntegrationState, publicBaseUrl: string, roleArn: string): IntegrationSetup {
   return { integration: state, endpointUrl: notificationEndpointUrl(publicBaseUrl, state.id), roleArn, policies: inboundPolicies(state.inbound, roleArn) };
 }
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 const indent = (text: string) => text.replace(/^/gm, '  ');
 
-export function describeIntegration(s: IntegrationState): string {
+export function describeIntegration(s: InboundIntegrationState): string {
   const c = s.inbound;
   return [
     `id:               ${s.id}${s.deletedAt !== undefined ? `  (DELETED ${new Date(s.deletedAt).toISOString()})` : ''}`,
@@ -66,7 +66,12 @@ export function describeSweep(s: Omit<SweepStateV1, 'seen'>): string {
 
 /** One line per integration for `integration list`. */
 export function listLine(s: IntegrationState): string {
+  const state = (s.deletedAt !== undefined ? 'deleted' : 'live').padEnd(8);
+  if (s.kind === 'outbound') {
+    const o = s.outbound;
+    return `${s.id.padEnd(24)} ${state} v${String(s.configVersion).padEnd(4)} outbound -> s3://${o.bucket}/${o.writePrefix ? `${o.writePrefix}/` : ''}  every ${o.intervalMinutes} min  ${o.format}/${o.compression}  envs: ${o.environments.join(',')}`;
+  }
   const c = s.inbound;
   const filter = `${c.prefix || '*'}/${c.suffixes.length ? `*{${c.suffixes.join(',')}}` : '*'}`;
-  return `${s.id.padEnd(24)} ${(s.deletedAt !== undefined ? 'deleted' : 'live').padEnd(8)} v${String(s.configVersion).padEnd(4)} s3://${c.bucket}/${filter}  status: ${c.statusPrefix}  envs: ${c.environments.join(',')}`;
+  return `${s.id.padEnd(24)} ${state} v${String(s.configVersion).padEnd(4)} s3://${c.bucket}/${filter}  status: ${c.statusPrefix}  envs: ${c.environments.join(',')}`;
 }
