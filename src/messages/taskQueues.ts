@@ -11,3 +11,6 @@ export const smallFileQueueOf = (sharedTaskQueue: string) => `${sharedTaskQueue}
 
 /** A worker's lease queue: the leases on the files it holds, its liveness. */
 export const leaseQueueOf = (workerTaskQueue: string) => `${workerTaskQueue}/lease`;
+
+/** Where window exports run, at most EXPORT_CONCURRENCY per worker, apart from the files' activities. */
+export const exportQueueOf = (sharedTaskQueue: string) => `${sharedTaskQueue}/exports`;

@@ -15,7 +15,9 @@ import { createAdmissionActivities } from '../activities/admission/admissionActi
 import { CapacityLedger } from '../activities/admission/capacityLedger';
 import { createSweepActivities, SweepDeps } from '../activities/sweep/sweepActivities';
 import { createExportScheduleActivities } from '../activities/export/exportSchedules';
-import { admissionQueueOf, leaseQueueOf, smallFileQueueOf } from '../messages';
+import { createExportActivities } from '../activities/export/exportActivities';
+import { createExportLookupActivities } from '../activities/export/exportLookups';
+import { admissionQueueOf, exportQueueOf, leaseQueueOf, smallFileQueueOf } from '../messages';
 
 /** Waiting claims per worker: few, so a burst waits in Temporal's queue, where any worker can take it. */
 const ADMISSION_SLOTS = 2;
@@ -101,13 +103,16 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
   });
   const exportSettings = deps.export ?? { settleMs: 120_000, dedupLookbackMs: 3_600_000, concurrency: 2 };
   const exportSchedules = createExportScheduleActivities({ client: deps.client, taskQueue: deps.taskQueue, ...exportSettings });
+  const exportLookups = createExportLookupActivities({ s3: deps.s3, warehouseBucket: deps.warehouse.bucket });
+  // Scratch under this process's own directory: a dead worker's is swept with the rest.
+  const exports = createExportActivities({ warehouse: deps.s3, warehouseBucket: deps.warehouse.bucket, s3ForRegion: deps.s3ForRegion, workDir, db: deps.db });
   const common = { connection: deps.connection, namespace: deps.namespace };
 
   const workers = [
     await Worker.create({
       ...common,
       taskQueue: deps.taskQueue,
-      activities: { ...shared, ...sweep, ...exportSchedules },
+      activities: { ...shared, ...sweep, ...exportSchedules, ...exportLookups, lastExportedEnd: exports.lastExportedEnd },
       ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     }),
     await Worker.create({ ...common, taskQueue: workerTaskQueue, activities: local, maxConcurrentActivityTaskExecutions: deps.maxConcurrentChunks }),
@@ -128,6 +133,8 @@ export async function createIntegrationWorkers(deps: IntegrationWorkerDeps): Pro
       maxHeartbeatThrottleInterval: ADMISSION_HEARTBEAT_MS,
     }),
     await Worker.create({ ...common, taskQueue: smallFileQueueOf(deps.taskQueue), activities: small, maxConcurrentActivityTaskExecutions: deps.smallFileConcurrency }),
+    // Each integration's window is its own workflow and activity: a large one holds one slot, never the others'.
+    await Worker.create({ ...common, taskQueue: exportQueueOf(deps.taskQueue), activities: exports, maxConcurrentActivityTaskExecutions: exportSettings.concurrency }),
   ];
   const expiry = setInterval(() => ledger.expireUnadopted(), UNADOPTED_TTL_MS / 4);
   expiry.unref();

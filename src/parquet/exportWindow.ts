@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExportCodec } from '../domain/export/exportKeys';
+import type { ExportWindow } from '../domain/export/windows';
+import { IMPRESSION_COLUMNS } from '../domain/impressions/impressionSchema';
+import { type DuckDBConnection, sqlIdent, sqlString } from './duckdb';
+import { duckType } from './impressionSql';
+
+/**
+ * One export window's part files from the intake's Parquet, in set-based SQL: DuckDB reads,
+ * deduplicates, orders and writes; no impression becomes a JS object.
+ */
+
+export const DEFAULT_PART_ROWS = 1_000_000;
+
+export interface ExportPartsInput {
+  /** Local intake files: the window's minutes and the lookback's (any order; others are filtered out). */
+  files: readonly string[];
+  window: ExportWindow;
+  /** Impressions received in [lookbackStart, window.start) are read only to drop their repeats. */
+  lookbackStart: number;
+  environments: readonly string[];
+  codec: ExportCodec;
+  /** Where the parts go (created if missing): `part-00000.parquet`, ... */
+  outDir: string;
+  /** Rows per part (the last holds the rest), so parts depend only on the data. */
+  partRows?: number;
+}
+
+export interface ExportPart {
+  file: string;
+  rows: number;
+}
+
+export interface ExportPartsResult {
+  /** In order: part i holds rows [i·partRows, (i+1)·partRows) of the window's order. */
+  parts: ExportPart[];
+  rows: number;
+  /** Rows of the window not exported: repeats of a row received in the lookback, or of an earlier one in the window. */
+  duplicatesDropped: number;
+}
+
+const DUCKDB_CODEC: Record<ExportCodec, string> = { snappy: 'snappy', gzip: 'gzip', zstd: 'zstd', none: 'uncompressed' };
+
+/** The seed's columns in the seed's order and types; nothing else is ever exported. */
+const EXPORT_SELECT = IMPRESSION_COLUMNS.map((c) => `CAST(${sqlIdent(c.name)} AS ${duckType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
+const EXPORT_NAMES = IMPRESSION_COLUMNS.map((c) => sqlIdent(c.name)).join(', ');
+
+/**
+ * The window's order: by reception, then what a reader sorts by; contentHash is unique after
+ * deduplication, and the remaining columns break ties among rows that have none (a file
+ * without hashes), so the order is total and parts are the same on every run.
+ */
+const LEADING = ['receptionTimestamp', 'environmentId', 'splitName', 'key', 'timestamp', 'contentHash'];
+const ORDER_BY = [...LEADING, ...IMPRESSION_COLUMNS.map((c) => c.name).filter((n) => !LEADING.includes(n))].map(sqlIdent).join(', ');
+/** Which of a contentHash's copies is kept: the earliest received, then the same total order. */
+const KEEP_ORDER = ['receptionTimestamp', ...IMPRESSION_COLUMNS.map((c) => c.name).filter((n) => n !== 'receptionTimestamp'), 'previousTime'].map(sqlIdent).join(', ');
+
+/**
+ * Row groups are fixed in size (DuckDB's default), so a part's layout, and so its bytes, depends
+ * only on its rows; a part of a million rows still is a handful of groups a reader can split.
+ */
+const ROW_GROUP_SIZE = 122_880;
+
+/**
+ * Writes the window's parts. Rows: received in [start, end), of the given environments; a row
+ * whose contentHash was received in [lookbackStart, start) is a retried batch exported before and
+ * is dropped, and within the window one row per contentHash is kept. An empty window writes none.
+ */
+export async function writeExportParts(conn: DuckDBConnection, input: ExportPartsInput): Promise<ExportPartsResult> {
+  const { window: w, lookbackStart } = input;
+  const partRows = input.partRows ?? DEFAULT_PART_ROWS;
+  if (!Number.isInteger(partRows) || partRows < 1) throw new Error(`partRows must be a positive integer, not ${partRows}`);
+  // The bounds go into the SQL as literals: integers only.
+  if (![lookbackStart, w.start, w.end].every(Number.isSafeInteger) || !(lookbackStart <= w.start && w.start <= w.end)) throw new Error(`expected lookbackStart <= start <= end, got ${lookbackStart}, ${w.start}, ${w.end}`);
+  if (input.files.length === 0 || input.environments.length === 0 || w.start === w.end) return { parts: [], rows: 0, duplicatesDropped: 0 };
+
+  // union_by_name: files of the intake and of the loader are matched by column name, never by position.
+  const source = `read_parquet([${input.files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true)`;
+  const inEnvironments = `environmentId IN (${input.environments.map(sqlString).join(', ')})`;
+  const table = `export_rows_${randomUUID().replace(/-/g, '')}`;
+  try {
+    await conn.run(
+      `CREATE TEMP TABLE ${table} AS
+       WITH src AS (
+         SELECT ${EXPORT_SELECT}, contentHash, previousTime FROM ${source}
+         WHERE ${inEnvironments} AND receptionTimestamp >= ${lookbackStart} AND receptionTimestamp < ${w.end}
+       ),
+       earlier AS (SELECT DISTINCT contentHash FROM src WHERE receptionTimestamp < ${w.start} AND contentHash IS NOT NULL),
+       fresh AS (SELECT * FROM src WHERE receptionTimestamp >= ${w.start} AND NOT EXISTS (SELECT 1 FROM earlier e WHERE e.contentHash = src.contentHash)),
+       kept AS (SELECT * FROM fresh QUALIFY contentHash IS NULL OR row_number() OVER (PARTITION BY contentHash ORDER BY ${KEEP_ORDER}) = 1)
+       SELECT *, row_number() OVER (ORDER BY ${ORDER_BY}) - 1 AS ord FROM kept`,
+    );
+    const [counts] = (
+      await conn.runAndReadAll(
+        `SELECT (SELECT count(*) FROM ${table}) AS kept,
+                (SELECT count(*) FROM ${source} WHERE ${inEnvironments} AND receptionTimestamp >= ${w.start} AND receptionTimestamp < ${w.end}) AS received`,
+      )
+    ).getRows();
+    const rows = Number(counts![0]);
+    const duplicatesDropped = Number(counts![1]) - rows;
+
+    const parts: ExportPart[] = [];
+    if (rows > 0) await mkdir(input.outDir, { recursive: true });
+    for (let i = 0; i * partRows < rows; i++) {
+      const file = join(input.outDir, `part-${String(i).padStart(5, '0')}.parquet`);
+      const reader = await conn.runAndReadAll(
+        `COPY (SELECT ${EXPORT_NAMES} FROM ${table} WHERE ord >= ${i * partRows} AND ord < ${(i + 1) * partRows} ORDER BY ord)
+         TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${DUCKDB_CODEC[input.codec]}, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
+      );
+      parts.push({ file, rows: Number(reader.getRows()[0]?.[0] ?? 0) });
+    }
+    const written = parts.reduce((n, p) => n + p.rows, 0);
+    if (written !== rows) throw new Error(`wrote ${written} rows in ${parts.length} parts, expected ${rows}`);
+    return { parts, rows, duplicatesDropped };
+  } finally {
+    // Best effort: after an interrupted query the table dies with the connection anyway, and the query's error is the one to report.
+    await conn.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+  }
+}

@@ -1,0 +1,66 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sdkBulkBody, type WireBulkBody } from '../../src/dev/sdkImpressions';
+import { queryObjects, sqlString, withConnection, type DuckDBInstance } from '../../src/parquet/duckdb';
+import { type BatchContext, writeSdkBatchParquet } from '../../src/parquet/impressionBatch';
+import { IMPRESSION_COLUMNS } from '../../src/domain/impressions/impressionSchema';
+
+/** Intake files for the export's tests, made the way the intake makes them (writeSdkBatchParquet). */
+
+let seq = 0;
+
+export const NODE_IDENTITY = { sdk: 'nodejs', sdkVersion: '11.11.2', machineName: 'web-7', machineIp: '10.0.0.7', mode: 'DEBUG' as const };
+
+/** What an intake knows of a batch: here the environment and reception time vary, the rest is one SDK key's. */
+export function batchContext(environmentId: string, receptionMs: number, sdkKeyId = 'key-1'): BatchContext {
+  return { receptionMs, identity: NODE_IDENTITY, sdkKeyId, environmentId, trafficTypeId: 'user', flagTrafficTypes: {} };
+}
+
+/** One stored batch as a local Parquet file, from an SDK bulk body; returns its path. */
+export async function intakeFile(db: DuckDBInstance, dir: string, body: WireBulkBody, ctx: BatchContext): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const n = seq++;
+  const bodyFile = join(dir, `body-${n}.json`);
+  const out = join(dir, `${ctx.receptionMs}-${n}.parquet`);
+  await writeFile(bodyFile, JSON.stringify(body));
+  await withConnection(db, (c) => writeSdkBatchParquet(c, bodyFile, out, ctx));
+  return out;
+}
+
+/** A body of `n` impressions of one flag, each distinct (its own key), times from `startMs`. */
+export const distinctBody = (n: number, startMs: number, flag = 'flag_0'): WireBulkBody => [{ f: flag, i: sdkBulkBody(1, n, startMs)[0]!.i }];
+
+/** Rows of Parquet files as DuckDB reads them, in file order then row order; Long columns as bigint. */
+export async function readParts(db: DuckDBInstance, files: readonly string[]): Promise<Record<string, unknown>[]> {
+  if (files.length === 0) return [];
+  const list = `[${files.map(sqlString).join(', ')}]`;
+  return withConnection(db, (c) =>
+    queryObjects(c, `SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet(${list}, filename = true, file_row_number = true, hive_partitioning = false) ORDER BY list_position(${list}, filename), file_row_number`),
+  );
+}
+
+/** The contract's columns of a row, in the seed's order. */
+export const contractRow = (r: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(IMPRESSION_COLUMNS.map((c) => [c.name, r[c.name]]));
+
+/** Each Parquet leaf column of a file: name, physical type, converted and logical type, repetition. */
+export async function parquetColumns(db: DuckDBInstance, file: string): Promise<{ name: string; type: string; converted: string | null; logical: string | null; repetition: string }[]> {
+  const rows = await withConnection(db, (c) =>
+    queryObjects(c, `SELECT name, type, converted_type, logical_type, repetition_type FROM parquet_schema(${sqlString(file)}) WHERE num_children IS NULL OR num_children = 0`),
+  );
+  return rows.map((r) => ({ name: String(r.name), type: String(r.type), converted: r.converted_type === null ? null : String(r.converted_type), logical: r.logical_type === null ? null : String(r.logical_type), repetition: String(r.repetition_type) }));
+}
+
+/** The codec of every column chunk of a file, as its footer names it (SNAPPY, GZIP, ZSTD, UNCOMPRESSED). */
+export async function parquetCodecs(db: DuckDBInstance, file: string): Promise<string[]> {
+  const rows = await withConnection(db, (c) => queryObjects(c, `SELECT DISTINCT compression FROM parquet_metadata(${sqlString(file)}) ORDER BY 1`));
+  return rows.map((r) => String(r.compression));
+}
+
+/** The order the export promises, as JS sorts it: reception, environment, flag, key, time. */
+const EXPORT_ORDER = ['receptionTimestamp', 'environmentId', 'splitName', 'key', 'timestamp'] as const;
+export function inExportOrder(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  return [...rows].sort((a, b) => {
+    for (const c of EXPORT_ORDER) if (a[c] !== b[c]) return (a[c] as string | bigint) < (b[c] as string | bigint) ? -1 : 1;
+    return 0;
+  });
+}
