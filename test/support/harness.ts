@@ -99,7 +99,7 @@ const DECOMPRESSION_DEFAULTS = { maxBytes: DEFAULTS.DECOMPRESSED_MAX_BYTES, maxR
 export async function startWorker(
   env: TestWorkflowEnvironment,
   s3: S3Client,
-  opts: { taskQueue: string; warehouseBucket: string; warehousePrefix?: string; capacityBytes?: number; minFileBytes?: number; s3ForRegion?: S3ForRegion; sweepGraceMs?: number },
+  opts: { taskQueue: string; warehouseBucket: string; warehousePrefix?: string; capacityBytes?: number; minFileBytes?: number; s3ForRegion?: S3ForRegion; sweepGraceMs?: number; export?: { settleMs: number; dedupLookbackMs: number; concurrency: number } },
 ): Promise<RunningWorker> {
   const workDir = await mkdtemp(join(tmpdir(), 'fme-test-'));
   const db = await openDuckDb({ memoryLimit: '512MB', threads: 2, tempDirectory: workDir });
@@ -119,6 +119,7 @@ export async function startWorker(
     decompressionLimits: DECOMPRESSION_DEFAULTS,
     admission: { capacityBytes: opts.capacityBytes ?? DEFAULTS.WORKER_CAPACITY, minFileBytes: opts.minFileBytes ?? DEFAULTS.WORKER_MIN_FILE_COST },
     smallFileConcurrency: DEFAULTS.SMALL_FILE_CONCURRENCY,
+    export: opts.export,
     workflowBundle: await workflowBundle(),
   });
   const done = workers.run();
