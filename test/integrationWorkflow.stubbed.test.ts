@@ -4,12 +4,30 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { IntegrationActivities } from '../src/activities/integrations/integrationActivities';
+import type { ExportScheduleActivities } from '../src/activities/export/exportSchedules';
 import type { SweepActivities } from '../src/activities/sweep/sweepActivities';
 import { conflictsOf } from '../src/domain/integration/conflicts';
 import { describeIssues, InboundConfigInput, inboundConfigSchema } from '../src/domain/integration/inboundConfig';
+import { type OutboundConfigInput, outboundConfigSchema } from '../src/domain/integration/outboundConfig';
 import { integrationWorkflowIdOf } from '../src/domain/keys';
-import { createIntegration, deleteIntegration, IntegrationRefusedError, integrationState, updateIntegration } from '../src/integrationClient';
-import { InboundIntegrationState, IntegrationRefusal, IntegrationState, integrationStateQuery, IntegrationWorkflowInputV1, PublishIntegrationInputV1 } from '../src/messages';
+import {
+  createIntegration,
+  createOutboundIntegration,
+  deleteIntegration,
+  IntegrationRefusedError,
+  integrationState,
+  updateIntegration,
+  updateOutboundIntegration,
+} from '../src/integrationClient';
+import {
+  InboundIntegrationState,
+  IntegrationRefusal,
+  IntegrationState,
+  integrationStateQuery,
+  IntegrationWorkflowInputV1,
+  OutboundIntegrationStateV1,
+  PublishIntegrationInputV1,
+} from '../src/messages';
 import type { integrationWorkflow } from '../src/workflows/integrationWorkflow';
 import { waitFor } from './support/harness';
 import { maybeRecordHistory } from './support/histories';
@@ -30,7 +48,11 @@ class Store {
   checkFailures = 0;
   /** checkIntegrationChange takes this long: room for a concurrent change to interleave, were it not serialized. */
   checkMs = 0;
-  /** ensureSweepSchedule and deleteSweepSchedule calls, in order (`ensure <id>`, `delete <id>`). */
+  /**
+   * Schedule calls, in order: ensureSweepSchedule and deleteSweepSchedule (`ensure <id>`,
+   * `delete <id>`), ensureExportSchedule and deleteExportSchedule (`ensure export <id> every <n>`,
+   * `delete export <id>`).
+   */
   schedules: string[] = [];
 }
 
@@ -45,15 +67,23 @@ function stubbedActivities(store: () => Store): IntegrationActivities {
         throw ApplicationFailure.retryable('the warehouse bucket is unreachable', 'S3Down');
       }
       if (s.checkMs > 0) await Context.current().sleep(s.checkMs);
-      const parsed = inboundConfigSchema.safeParse(input.inbound);
-      if (!parsed.success) return { ok: false, refusal: IntegrationRefusal.INVALID, problem: describeIssues(parsed.error) };
       const existing = s.current.get(input.id);
       if (input.creating && existing) {
         return existing.deletedAt !== undefined
           ? { ok: false, refusal: IntegrationRefusal.DELETED, problem: `integration "${input.id}" was deleted` }
           : { ok: false, refusal: IntegrationRefusal.EXISTS, problem: `integration "${input.id}" already exists` };
       }
-      const others = [...s.current.values()].map((o) => ({ id: o.id, config: (o as InboundIntegrationState).inbound, deleted: o.deletedAt !== undefined, deletedAt: o.deletedAt }));
+      if (input.outbound !== undefined) {
+        // The outbound kind's schema; its write-location conflicts are covered by outboundConfig.test.ts and the e2e tests.
+        const outbound = outboundConfigSchema.safeParse(input.outbound);
+        if (!outbound.success) return { ok: false, refusal: IntegrationRefusal.INVALID, problem: describeIssues(outbound.error) };
+        return { ok: true, outbound: outbound.data };
+      }
+      const parsed = inboundConfigSchema.safeParse(input.inbound);
+      if (!parsed.success) return { ok: false, refusal: IntegrationRefusal.INVALID, problem: describeIssues(parsed.error) };
+      const others = [...s.current.values()]
+        .filter((o): o is InboundIntegrationState => o.kind === 'inbound')
+        .map((o) => ({ id: o.id, config: o.inbound, deleted: o.deletedAt !== undefined, deletedAt: o.deletedAt }));
       const conflicts = conflictsOf({ id: input.id, config: parsed.data }, others);
       if (conflicts.length > 0) return { ok: false, refusal: IntegrationRefusal.CONFLICT, problem: conflicts.join('; ') };
       return { ok: true, inbound: parsed.data };
@@ -85,6 +115,22 @@ function stubbedSchedules(store: () => Store): Pick<SweepActivities, 'ensureSwee
       store().schedules.push(`delete ${input.integrationId}`);
     },
   };
+}
+
+/** The export schedule an outbound entity keeps beside its integration, as calls only. */
+function stubbedExportSchedules(store: () => Store): Pick<ExportScheduleActivities, 'ensureExportSchedule' | 'deleteExportSchedule'> {
+  return {
+    async ensureExportSchedule(input) {
+      store().schedules.push(`ensure export ${input.integrationId} every ${input.intervalMinutes}`);
+    },
+    async deleteExportSchedule(input) {
+      store().schedules.push(`delete export ${input.integrationId}`);
+    },
+  };
+}
+
+function outboundFor(bucket: string, extra: Partial<OutboundConfigInput> = {}): OutboundConfigInput {
+  return { environments: ['env-a'], bucket, region: 'us-east-1', writePrefix: 'fme/impressions', ...extra };
 }
 
 function configFor(bucket: string, extra: Partial<InboundConfigInput> = {}): InboundConfigInput {
@@ -126,7 +172,12 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
 
   before(async function () {
     env = await timeSkippingTemporal();
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: { ...stubbedActivities(() => store), ...stubbedSchedules(() => store) } });
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: { ...stubbedActivities(() => store), ...stubbedSchedules(() => store), ...stubbedExportSchedules(() => store) },
+    });
     running = worker.run();
   });
 
@@ -332,5 +383,87 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
     store.checkFailures = 0;
     assert.deepEqual(await integrationState(env.client, id), created, 'state unchanged');
     assert.deepEqual(store.current.get(id), created, 'published record unchanged');
+  });
+
+  describe('outbound integrations: the export schedule follows the entity', () => {
+    it('create outbound publishes kind "outbound" with its interval history [created, 30] and ensures its export schedule once (no sweep schedule)', async () => {
+      const { id, bucket } = fresh();
+      const state = await createOutboundIntegration(env.client, taskQueue, id, outboundFor(bucket), 'alice');
+      assert.equal(state.kind, 'outbound');
+      assert.equal(state.configVersion, 1);
+      assert.equal(state.outbound.intervalMinutes, 30, 'the default interval');
+      assert.equal(state.outbound.compression, 'snappy', 'the default compression');
+      assert.deepEqual(state.intervals, [{ fromMs: state.createdAt, intervalMinutes: 30 }]);
+      assert.deepEqual(
+        store.published.map((p) => [p.change, p.state.kind, p.state.configVersion, p.actor]),
+        [['created', 'outbound', 1, 'alice']],
+      );
+      assert.deepEqual(store.current.get(id), state, 'the published record is the entity state');
+      assert.deepEqual(await integrationState(env.client, id), state);
+      assert.deepEqual(store.schedules, [`ensure export ${id} every 30`], 'its export schedule, once; no sweep schedule');
+    });
+
+    it('an update changing only the compression keeps the interval history and leaves the schedule alone', async () => {
+      const { id, bucket } = fresh();
+      const created = await createOutboundIntegration(env.client, taskQueue, id, outboundFor(bucket));
+      const updated = await updateOutboundIntegration(env.client, id, { compression: 'gzip' }, 'bob', 1);
+      assert.equal(updated.configVersion, 2);
+      assert.deepEqual(updated.outbound, { ...created.outbound, compression: 'gzip' }, 'only the compression changed');
+      assert.deepEqual(updated.intervals, created.intervals, 'the interval history unchanged');
+      assert.deepEqual(store.published.map((p) => [p.change, p.state.configVersion]), [['created', 1], ['updated', 2]]);
+      assert.deepEqual(store.schedules, [`ensure export ${id} every 30`], 'the schedule untouched by the update');
+      assert.deepEqual(await integrationState(env.client, id), updated);
+    });
+
+    it('an update of the interval appends to the interval history and ensures the schedule with the new interval', async () => {
+      const { id, bucket } = fresh();
+      const created = await createOutboundIntegration(env.client, taskQueue, id, outboundFor(bucket));
+      const updated = await updateOutboundIntegration(env.client, id, { intervalMinutes: 60 });
+      assert.equal(updated.configVersion, 2);
+      assert.equal(updated.outbound.intervalMinutes, 60);
+      assert.deepEqual(updated.intervals, [...created.intervals, { fromMs: updated.updatedAt, intervalMinutes: 60 }], 'appended, from the change on');
+      assert.ok(updated.updatedAt >= created.createdAt);
+      assert.deepEqual(store.schedules, [`ensure export ${id} every 30`, `ensure export ${id} every 60`]);
+      assert.deepEqual(((await integrationState(env.client, id)) as OutboundIntegrationStateV1 | null)?.intervals, updated.intervals);
+      // Back to 30: a third period, the history never rewritten.
+      const again = await updateOutboundIntegration(env.client, id, { intervalMinutes: 30, compression: 'zstd' });
+      assert.deepEqual(again.intervals.map((p) => p.intervalMinutes), [30, 60, 30]);
+      assert.deepEqual(again.intervals.slice(0, 2), updated.intervals);
+      assert.deepEqual(store.schedules.slice(2), [`ensure export ${id} every 30`]);
+    });
+
+    it('delete deletes its export schedule (not a sweep schedule) and leaves a tombstone with its history', async () => {
+      const { id, bucket } = fresh();
+      const created = await createOutboundIntegration(env.client, taskQueue, id, outboundFor(bucket));
+      const tombstone = (await deleteIntegration(env.client, id, 'carol')) as OutboundIntegrationStateV1;
+      assert.equal(tombstone.kind, 'outbound');
+      assert.equal(tombstone.configVersion, 2);
+      assert.equal(typeof tombstone.deletedAt, 'number');
+      assert.deepEqual(tombstone.outbound, created.outbound);
+      assert.deepEqual(tombstone.intervals, created.intervals);
+      assert.deepEqual(store.published.map((p) => p.change), ['created', 'deleted']);
+      assert.deepEqual(store.schedules, [`ensure export ${id} every 30`, `delete export ${id}`], 'the export schedule deleted, once; no sweep schedule deleted');
+      await assert.rejects(updateOutboundIntegration(env.client, id, { intervalMinutes: 60 }), refusedWith(IntegrationRefusal.DELETED));
+      assert.equal(store.schedules.length, 2, 'nothing after the deletion');
+    });
+
+    it('an invalid outbound configuration (interval 7) is refused (IntegrationConfigInvalid): nothing published, no schedule', async () => {
+      const { id, bucket } = fresh();
+      await assert.rejects(createOutboundIntegration(env.client, taskQueue, id, outboundFor(bucket, { intervalMinutes: 7 })), (err: unknown) => {
+        refusedWith(IntegrationRefusal.INVALID)(err);
+        assert.match((err as Error).message, /intervalMinutes/);
+        assert.match((err as Error).message, /7 does not divide it/);
+        return true;
+      });
+      assert.equal(store.published.length, 0, 'nothing published');
+      assert.equal(store.schedules.length, 0, 'no schedule');
+      // And as an update: refused, and the integration, its history and its schedule unchanged.
+      const { id: other, bucket: otherBucket } = fresh();
+      const created = await createOutboundIntegration(env.client, taskQueue, other, outboundFor(otherBucket));
+      await assert.rejects(updateOutboundIntegration(env.client, other, { intervalMinutes: 7 }), refusedWith(IntegrationRefusal.INVALID));
+      assert.deepEqual(await integrationState(env.client, other), created);
+      assert.deepEqual(store.published.map((p) => p.state.id), [other]);
+      assert.deepEqual(store.schedules, [`ensure export ${other} every 30`]);
+    });
   });
 });
