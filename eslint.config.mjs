@@ -5,7 +5,7 @@
 //   processes   src/worker.ts, src/worker/, src/cli/, src/dev/,  anything below
 //               src/endpoint/, src/intake/, src/http/ (their
 //               shared HTTP and Prometheus plumbing)
-//   client      src/client.ts, src/integrationClient.ts           messages, domain, config (types)
+//   client      src/client.ts, src/integrationClient.ts, src/exportClient.ts          messages, domain, config (types)
 //   workflows   src/workflows/                                    messages, domain; activities as types only
 //   activities  src/activities/                                   messages, domain, parquet, s3, client (starting workflows)
 //   parquet     src/parquet/                                      domain (DuckDB and file formats; no Temporal)
@@ -27,7 +27,7 @@ const ours = {
   parquet: '^(\\.\\.?/)+parquet(/.*)?$',
   activities: '^(\\.\\.?/)+activities(/.*)?$',
   workflows: '^(\\.\\.?/)+workflows(/.*)?$',
-  client: '^(\\.\\.?/)+(client|integrationClient)$',
+  client: '^(\\.\\.?/)+(client|integrationClient|exportClient)$',
   processes: '^(\\.\\.?/)+(worker|cli|dev|endpoint|intake|http)(/.*)?$',
 };
 
@@ -126,5 +126,5 @@ export default tseslint.config(
     files: [`src/${layer}/**/*.ts`],
     rules: { 'no-restricted-imports': layerRules[layer] },
   })),
-  { files: ['src/client.ts', 'src/integrationClient.ts'], rules: { 'no-restricted-imports': layerRules.client } },
+  { files: ['src/client.ts', 'src/integrationClient.ts', 'src/exportClient.ts'], rules: { 'no-restricted-imports': layerRules.client } },
 );

@@ -9,7 +9,7 @@ describe('CLI help: every command explains itself and exits 0', () => {
   it('cli --help lists every command, the environment it reads and the exit codes', async () => {
     const r = await run(['--help']);
     assert.equal(r.code, 0, r.stderr);
-    for (const command of ['validate', 'integration', 'process', 'reprocess', 'progress']) assert.match(r.stdout, new RegExp(`^ {2}${command} `, 'm'));
+    for (const command of ['validate', 'integration', 'export', 'process', 'reprocess', 'progress']) assert.match(r.stdout, new RegExp(`^ {2}${command} `, 'm'));
     assert.match(r.stdout, /TEMPORAL_ADDRESS/);
     assert.match(r.stdout, /`npm start` demo/);
     assert.match(r.stdout, EXIT_CODES);
@@ -36,13 +36,33 @@ describe('CLI help: every command explains itself and exits 0', () => {
     });
   }
 
+  for (const sub of ['create', 'show', 'update', 'delete', 'backfill', 'status']) {
+    it(`cli export ${sub} --help shows its options and the exit codes`, async () => {
+      const r = await run(['export', sub, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Usage: cli export ${sub} \\[options\\]`));
+      assert.match(r.stdout, EXIT_CODES);
+    });
+  }
+
+  it('export create names every field of an outbound configuration as a flag', async () => {
+    const r = await run(['export', 'create', '--help']);
+    for (const flag of ['--id', '--bucket', '--environments', '--region', '--write-prefix', '--format', '--compression', '--interval', '--account-id']) assert.match(r.stdout, new RegExp(`${flag} `));
+  });
+
   it('integration create names every field as a flag', async () => {
     const r = await run(['integration', 'create', '--help']);
     for (const flag of ['--id', '--bucket', '--region', '--topic-arn', '--status-prefix', '--environments', '--prefix', '--suffixes']) assert.match(r.stdout, new RegExp(`${flag} `));
   });
 
   it('every command that prints data other than JSON has --json', async () => {
-    const commands = [['process'], ['reprocess'], ['progress'], ...['create', 'list', 'show', 'update', 'delete'].map((s) => ['integration', s])];
+    const commands = [
+      ['process'],
+      ['reprocess'],
+      ['progress'],
+      ...['create', 'list', 'show', 'update', 'delete'].map((s) => ['integration', s]),
+      ...['create', 'show', 'update', 'delete', 'backfill', 'status'].map((s) => ['export', s]),
+    ];
     for (const command of commands) {
       assert.match((await run([...command, '--help'])).stdout, /--json +print the result as JSON/, command.join(' '));
     }

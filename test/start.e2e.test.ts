@@ -4,7 +4,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { freePort } from '../src/dev/moto';
+import { createS3Client } from '../src/s3/s3';
 import { PROJECT_ROOT } from './support/paths';
 import { waitFor } from './support/harness';
 
@@ -25,7 +27,7 @@ function exited(child: ChildProcess): Promise<number | null> {
  * rebuild would pull it from under the running tests).
  */
 describe('npm start: the demo a newcomer runs', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`prints an environment the CLI works with as pasted, logs no WARN, and ${signal} to npm stops everything it started`, async () => {
@@ -60,6 +62,25 @@ describe('npm start: the demo a newcomer runs', function () {
           body: JSON.stringify([{ f: 'demo_flag', i: [{ k: 'user-1', t: 'on', m: Date.now() }] }]),
         });
         assert.equal(posted.status, 200, await posted.text());
+        // The outbound half: the demo's export schedule, and where its first files appear.
+        const exportFolder = output.match(/^ {14}s3:\/\/fme-demo-customer\/(impressions\/window_start=\d{8}T\d{4}Z\/) at about \S+ \(part, _manifest\.json, _SUCCESS\)$/m)?.[1];
+        assert.ok(exportFolder, output);
+        assert.match(output, /^ {2}export: +outbound integration demo-impressions, schedule export\/demo-impressions \(every minute\)/m);
+        if (signal === 'SIGINT') {
+          // Once is enough to see the schedule deliver: its run comes about a minute after the post.
+          process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+          process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+          const customer = createS3Client({ AWS_REGION: 'us-east-1', S3_ENDPOINT: `http://127.0.0.1:${motoPort}`, S3_FORCE_PATH_STYLE: true });
+          const listed = await waitFor(
+            'the first export of the demo impressions',
+            async () => {
+              const keys = (await customer.send(new ListObjectsV2Command({ Bucket: 'fme-demo-customer', Prefix: exportFolder }))).Contents?.map((o) => o.Key!.split('/').pop()) ?? [];
+              return keys.includes('_SUCCESS') ? keys : undefined;
+            },
+            120_000,
+          );
+          assert.deepEqual(listed.sort(), ['_SUCCESS', '_manifest.json', 'part-00000.snappy.parquet']);
+        }
 
         // The printed upload command: another file, another report, nothing else done.
         assert.match(output, new RegExp(`^ {2}DEMO_DIR=${demoDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} npm run -s demo:upload$`, 'm'));

@@ -4,6 +4,7 @@ import { validateCommand } from './validateCommand';
 import { fileCommands } from './fileCommands';
 import { integrationCommand } from './integration/integrationCommands';
 import { intakeCommand } from './intake/intakeCommands';
+import { exportCommand } from './export/exportCommands';
 
 /** What a command needs of the process: where output goes and how it sets the exit code. */
 export interface CommandContext {
@@ -17,10 +18,11 @@ export interface CliIo {
 }
 
 const ENVIRONMENT_HELP = `Environment:
-  Commands that reach a deployment (integration, intake, process, reprocess, progress) read
-  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, WAREHOUSE_BUCKET, S3_ENDPOINT,
+  Commands that reach a deployment (integration, export, intake, process, reprocess, progress)
+  read TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TASK_QUEUE, WAREHOUSE_BUCKET, S3_ENDPOINT,
   S3_FORCE_PATH_STYLE, AWS_REGION and the AWS credentials from the environment; \`integration\`
-  also PUBLIC_BASE_URL and FME_ROLE_ARN, \`intake key add\` also INTAKE_PUBLIC_URL (see the
+  also PUBLIC_BASE_URL and FME_ROLE_ARN, \`export\` also FME_ROLE_ARN and EXPORT_SETTLE_DELAY
+  (when the schedule does not say), \`intake key add\` also INTAKE_PUBLIC_URL (see the
   README's configuration table). Against the \`npm start\` demo, paste the environment it
   prints first.`;
 
@@ -46,6 +48,7 @@ export function buildProgram(io: CliIo, ctx: CommandContext): Command {
     .addHelpText('after', `\n${ENVIRONMENT_HELP}`);
   program.addCommand(validateCommand(ctx));
   program.addCommand(integrationCommand(ctx));
+  program.addCommand(exportCommand(ctx));
   program.addCommand(intakeCommand(ctx));
   for (const cmd of fileCommands(ctx)) program.addCommand(cmd);
   return configure(program, io);

@@ -8,6 +8,8 @@ export interface DemoImpressions {
   keyId: string;
   stored: number;
   batch: string;
+  /** The batch's reception time (its key starts with it). */
+  receivedAt: number;
 }
 
 /**
@@ -25,7 +27,8 @@ export async function postDemoImpressions(intakeUrl: string, environmentId: stri
   const { key, id } = JSON.parse(out) as { key: string; id: string };
   const res = await postToIntake(`${intakeUrl}/api/testImpressions/bulk`, sdkHeaders(key, DEMO_SDK_HEADERS), sdkBulkBody(3, 100, Date.now()));
   if (res.status !== 200) throw new Error(`the intake answered ${res.status}: ${JSON.stringify(res.body)}`);
-  return { sdkKey: key, keyId: id, stored: Number(res.body.stored), batch: String(res.body.batch) };
+  const batch = String(res.body.batch);
+  return { sdkKey: key, keyId: id, stored: Number(res.body.stored), batch, receivedAt: Number(batch.split('/').pop()!.split('-')[0]) };
 }
 
 /** A curl line that posts one impression as an SDK does. */

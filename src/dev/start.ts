@@ -17,6 +17,7 @@ import { installWorkerRuntime } from '../worker/runtimeLogger';
 import { startEndpointProcess } from '../endpoint/endpointProcess';
 import { startIntakeProcess } from '../intake/intakeProcess';
 import { curlExample, postDemoImpressions } from './demoImpressions';
+import { createDemoExport, exportOf, OUTBOUND_ID } from './demoExport';
 import type { EndpointLog } from '../endpoint/notificationHandler';
 import type { IntegrationSetup } from '../cli/integration/integrationOutput';
 import { runCli } from '../cli/main';
@@ -95,6 +96,8 @@ async function main(): Promise<void> {
     // moto delivers each notification once, without retries: a short sweep finds a lost one within a minute.
     SWEEP_INTERVAL: process.env.SWEEP_INTERVAL ?? '30s',
     SWEEP_GRACE: process.env.SWEEP_GRACE ?? '10s',
+    // The demo's export runs 10 s after each minute-long window, so the first files appear within about a minute.
+    EXPORT_SETTLE_DELAY: process.env.EXPORT_SETTLE_DELAY ?? '10s',
   });
   const worker = await createWorkerProcess(settings);
   const { client, s3 } = worker;
@@ -134,7 +137,10 @@ async function main(): Promise<void> {
 
   // The outbound half's intake: an SDK key, and impressions posted in the SDKs' format.
   const intakeUrl = `http://127.0.0.1:${intakePort}`;
+  // The outbound integration first: its schedule exports each minute's impressions to the demo bucket.
+  const { scheduleId } = await createDemoExport(DEMO_BUCKET, GOOD_ENVIRONMENTS[0]!);
   const impressions = await postDemoImpressions(intakeUrl, GOOD_ENVIRONMENTS[0]!);
+  const demoExport = { scheduleId, ...exportOf(impressions.receivedAt, settings.EXPORT_SETTLE_DELAY) };
   const exports = Object.entries(demoEnv).map(([k, v]) => `${k}=${v}`).join(' ');
   console.log(`
   report:     s3://${DEMO_BUCKET}/${report.reportKey}
@@ -145,8 +151,10 @@ async function main(): Promise<void> {
   S3/SNS:     ${moto.endpoint} (moto; path-style; credentials below)
   intake:     ${intakeUrl}/api (the SDKs' events URL); demo SDK key ${impressions.sdkKey}
   impressions: ${impressions.stored} posted as the Node SDK does, stored in s3://${settings.WAREHOUSE_BUCKET}/${impressions.batch}
+  export:     outbound integration ${OUTBOUND_ID}, schedule ${demoExport.scheduleId} (every minute); the first files appear in
+              s3://${DEMO_BUCKET}/${demoExport.folder} at about ${new Date(demoExport.expectedAt).toISOString()} (part, _manifest.json, _SUCCESS)
 
-Post an impression as an SDK does (stored before the answer; the export comes next):
+Post an impression as an SDK does (stored before the answer, exported with its minute's window):
   ${curlExample(intakeUrl, impressions.sdkKey)}
 
 Upload another file (its report appears with no further action):
@@ -157,6 +165,7 @@ To use the CLI against this demo, paste this environment into another shell in t
 then, for example:
   npm run -s cli -- integration show --id ${INTEGRATION_ID}
   npm run -s cli -- intake key list
+  npm run -s cli -- export status --integration ${OUTBOUND_ID}
   npm run -s cli -- progress  --bucket ${DEMO_BUCKET} --key ${sample.key}
   npm run -s cli -- reprocess --bucket ${DEMO_BUCKET} --key ${sample.key} --reason "try it"
   npm run -s cli -- validate ${sample.path} --environments ${GOOD_ENVIRONMENTS.join(',')}   (the sample, offline; needs no environment)
