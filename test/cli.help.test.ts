@@ -36,7 +36,7 @@ describe('CLI help: every command explains itself and exits 0', () => {
     });
   }
 
-  for (const sub of ['create', 'show', 'update', 'delete', 'backfill', 'status']) {
+  for (const sub of ['create', 'show', 'update', 'delete', 'backfill', 'status', 'pause', 'resume']) {
     it(`cli export ${sub} --help shows its options and the exit codes`, async () => {
       const r = await run(['export', sub, '--help']);
       assert.equal(r.code, 0, r.stderr);
@@ -61,7 +61,7 @@ describe('CLI help: every command explains itself and exits 0', () => {
       ['reprocess'],
       ['progress'],
       ...['create', 'list', 'show', 'update', 'delete'].map((s) => ['integration', s]),
-      ...['create', 'show', 'update', 'delete', 'backfill', 'status'].map((s) => ['export', s]),
+      ...['create', 'show', 'update', 'delete', 'backfill', 'status', 'pause', 'resume'].map((s) => ['export', s]),
     ];
     for (const command of commands) {
       assert.match((await run([...command, '--help'])).stdout, /--json +print the result as JSON/, command.join(' '));

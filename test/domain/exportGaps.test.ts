@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { backfillPlan, expectedWindows, findGaps, predictedWindows, regularEnd, uncovered, type BackfillRequest } from '../../src/domain/export/gaps';
+import { backfillPlan, expectedWindows, findGaps, pausedAtOfNote, pauseNote, predictedWindows, regularEnd, skippedNominals, uncovered, type BackfillRequest } from '../../src/domain/export/gaps';
 import { MINUTE_MS, windowOf, type ExportWindow, type IntervalPeriod } from '../../src/domain/export/windows';
 
 /** A time on 2026-03-02, UTC: `t('10:07')`, `t('10:10:30')`. */
@@ -156,5 +156,25 @@ describe('export gaps: the windows an outbound integration owes, and backfill pl
     const nominals = [t('10:12'), t('10:22')];
     assert.deepEqual(predictedWindows(nominals, S, history, t('10:00')), minutes('10:00', '10:20', 10));
     assert.deepEqual(predictedWindows(nominals, S, history, t('09:00')), [w('09:00', '10:10'), w('10:10', '10:20')]);
+  });
+});
+
+describe('export pause and resume: the windows a paused schedule skipped', () => {
+  const at = (hhmm: string, s = 0) => Date.UTC(2026, 11, 2, Number(hhmm.slice(0, 2)), Number(hhmm.slice(3)), s);
+
+  it('reads back the pause time the pause note carries, with or without a reason, and nothing from another note', () => {
+    assert.equal(pausedAtOfNote(pauseNote(at('10:07'))), at('10:07'));
+    assert.equal(pausedAtOfNote(pauseNote(at('10:07'), 'bucket policy being changed')), at('10:07'));
+    assert.equal(pausedAtOfNote('paused in the Web UI'), undefined);
+    assert.equal(pausedAtOfNote(undefined), undefined);
+  });
+
+  it('lists every run (window end + settle) from the pause to the resume, and none outside', () => {
+    // Every 30 minutes, 2 minutes of settle: runs at :02 and :32.
+    assert.deepEqual(skippedNominals(at('10:05'), at('11:40'), 2 * MINUTE_MS, 30), [at('10:32'), at('11:02'), at('11:32')]);
+    // Paused just before a run and resumed just after it: that one run.
+    assert.deepEqual(skippedNominals(at('10:31', 59), at('10:32', 1), 2 * MINUTE_MS, 30), [at('10:32')]);
+    // Paused and resumed between two runs: nothing skipped.
+    assert.deepEqual(skippedNominals(at('10:03'), at('10:31'), 2 * MINUTE_MS, 30), []);
   });
 });

@@ -12,6 +12,7 @@ import { backfillCommand } from './backfillCommand';
 import { actor, outboundStateOrFail, parseAccountId, parseId, parseMinutes } from './exportArgs';
 import { describeExport, describeExportSetup, describeIntervals, describeSchedule, exportSetupOf } from './exportOutput';
 import { statusCommand } from './statusCommand';
+import { pauseCommand, resumeCommand } from './pauseCommands';
 
 interface ConfigFlags {
   bucket?: string;
@@ -143,5 +144,7 @@ export function exportCommand(ctx: CommandContext): Command {
     .addCommand(updateCommand(ctx))
     .addCommand(deleteCommand(ctx))
     .addCommand(backfillCommand(ctx))
-    .addCommand(statusCommand(ctx));
+    .addCommand(statusCommand(ctx))
+    .addCommand(pauseCommand(ctx))
+    .addCommand(resumeCommand(ctx));
 }

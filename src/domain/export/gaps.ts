@@ -220,3 +220,22 @@ export function predictedWindows(nominals: readonly number[], settleMs: number, 
   }
   return out;
 }
+
+/** What `export pause` writes as the schedule's note, so `export resume` knows since when it was paused. */
+export const pauseNote = (pausedAt: number, reason?: string): string => `fme:paused-at=${pausedAt}${reason ? `; ${reason}` : ''}`;
+export const pausedAtOfNote = (note: string | undefined): number | undefined => {
+  const m = /fme:paused-at=(\d+)/.exec(note ?? '');
+  return m ? Number(m[1]) : undefined;
+};
+
+/**
+ * The nominal times a paused schedule skipped: its runs (window end + settle) from the pause to
+ * the resume, at the interval it runs at. `export resume` backfills them (DECISIONS: a paused
+ * schedule skips its windows; on unpause the CLI backfills the paused range).
+ */
+export function skippedNominals(pausedAt: number, resumedAt: number, settleMs: number, intervalMinutes: number): number[] {
+  const step = intervalMinutes * MINUTE_MS;
+  const out: number[] = [];
+  for (let end = Math.ceil((pausedAt - settleMs) / step) * step; end + settleMs < resumedAt; end += step) out.push(end + settleMs);
+  return out;
+}
