@@ -1,43 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { assertSameAsSeed, blockAfter, fill } from '../support/seed';
 import { inboundBucketPolicy, inboundPolicies, kmsKeyPolicy, snsTopicAccessStatement } from '../../src/domain/integration/policies';
 
-/** The tests run from lib/test/domain, so the repository root is found, not assumed. */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
-
-const seed = readFileSync(path.join(repoRoot(), '..', 'shared', 'seed', '000_0f1183522a1672f9.txt'), 'utf8');
-
-/** The first fenced code block after a heading; the seed's fences vary (```json, ```JSON, indented). */
-function blockAfter(heading: string): string {
-  const lines = seed.split('\n');
-  const start = lines.findIndex((l) => l.trim() === heading);
-  assert.notEqual(start, -1, `heading ${heading} in the seed`);
-  const fence = /^\s*```\s*\w*\s*$/;
-  const open = lines.findIndex((l, i) => i > start && fence.test(l));
-  const close = lines.findIndex((l, i) => i > open && fence.test(l));
-  assert.ok(open > start && close > open, `a code block after ${heading}`);
-  return lines.slice(open + 1, close).join('\n');
-}
-
-const fill = (text: string, values: Record<string, string>) =>
-  Object.entries(values).reduce((t, [placeholder, value]) => t.split(placeholder).join(value), text);
-
-/** Equal values and the same key order as the seed, since customers compare the two by eye. */
-function assertSameAsSeed(actual: unknown, seedJson: string) {
-  assert.doesNotMatch(seedJson, /\{[A-Za-z-]+\}/, 'every placeholder filled');
-  const expected: unknown = JSON.parse(seedJson);
-  assert.deepStrictEqual(actual, expected);
-  assert.equal(JSON.stringify(actual), JSON.stringify(expected));
-}
 
 const roleArn = 'arn:aws:iam::999988887777:role/fme-s3';
 const topicArn = 'arn:aws:sns:us-east-1:123456789012:fme-events';

@@ -1,49 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { assertSameAsSeed, blockAfter, fill, headingLine, SEED_LINES } from '../support/seed';
 import { ACCOUNT_ID_PLACEHOLDER, outboundBucketPolicy, outboundPolicies } from '../../src/domain/integration/outboundPolicies';
 import { kmsKeyPolicy } from '../../src/domain/integration/policies';
 
-/** The tests run from lib/test/domain, so the repository root is found, not assumed. */
-function repoRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-}
-
-const seed = readFileSync(path.join(repoRoot(), '..', 'shared', 'seed', '000_0f1183522a1672f9.txt'), 'utf8');
-const lines = seed.split('\n');
-
-function headingLine(heading: string): number {
-  const start = lines.findIndex((l) => l.trim() === heading);
-  assert.notEqual(start, -1, `heading ${heading} in the seed`);
-  return start;
-}
-
-/** The first fenced code block after a heading; the seed's fences vary (```json, ``` json, indented). */
-function blockAfter(heading: string): string {
-  const start = headingLine(heading);
-  const fence = /^\s*```\s*\w*\s*$/;
-  const open = lines.findIndex((l, i) => i > start && fence.test(l));
-  const close = lines.findIndex((l, i) => i > open && fence.test(l));
-  assert.ok(open > start && close > open, `a code block after ${heading}`);
-  return lines.slice(open + 1, close).join('\n');
-}
-
-const fill = (text: string, values: Record<string, string>) =>
-  Object.entries(values).reduce((t, [placeholder, value]) => t.split(placeholder).join(value), text);
-
-/** Equal values and the same key order as the seed, since customers compare the two by eye. */
-function assertSameAsSeed(actual: unknown, seedJson: string) {
-  assert.doesNotMatch(seedJson, /\{[A-Za-z-]+\}/, 'every placeholder filled');
-  const expected: unknown = JSON.parse(seedJson);
-  assert.deepStrictEqual(actual, expected);
-  assert.equal(JSON.stringify(actual), JSON.stringify(expected));
-}
 
 const BUCKET_HEADING = '### Update S3 bucket policy for Harness FME access (outbound)';
 const roleArn = 'arn:aws:iam::999988887777:role/fme-s3';
@@ -55,11 +14,11 @@ const ROLE = '{role-ARN-to-be-provided-to-you-by-FME}';
  * change, ` > `, the line to change it to (escaped colons and braces, typographic quotes).
  */
 function rootReplacement(): { from: string; to: string } {
-  const at = lines.findIndex((l, i) => i > headingLine(BUCKET_HEADING) && l.includes('you must update the following line'));
+  const at = SEED_LINES.findIndex((l, i) => i > headingLine(BUCKET_HEADING) && l.includes('you must update the following line'));
   assert.notEqual(at, -1, 'the seed says how to write to the bucket root');
-  const text = lines[at + 1]!.replace(/\\(.)/g, '$1').replace(/[“”]/g, '"');
+  const text = SEED_LINES[at + 1]!.replace(/\\(.)/g, '$1').replace(/[“”]/g, '"');
   const m = /"Resource": "([^"]+)" > "Resource": "([^"]+)"/.exec(text);
-  assert.ok(m, `the replacement in ${lines[at + 1]}`);
+  assert.ok(m, `the replacement in ${SEED_LINES[at + 1]}`);
   return { from: m[1]!, to: m[2]! };
 }
 
