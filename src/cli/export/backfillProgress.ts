@@ -1,6 +1,5 @@
-import { Presets, SingleBar } from 'cli-progress';
 import type { ExportWindow } from '../../domain/export/windows';
-import type { ProgressStream } from '../intake/loadProgress';
+import { terminalBar, type ProgressStream } from '../progressBar';
 import { windowText } from './exportOutput';
 
 /** What `export backfill --wait` tells the person waiting; on stderr, never on stdout (the summary's). */
@@ -19,14 +18,7 @@ export function backfillProgress(total: number, stream: ProgressStream = process
   let done = 0;
   let rows = 0;
   if (stream.isTTY) {
-    const bar = new SingleBar(
-      {
-        stream: stream as NodeJS.WritableStream,
-        format: 'exporting {bar} {value}/{total} windows | {rows} rows | {duration_formatted}',
-        hideCursor: true,
-      },
-      Presets.shades_classic,
-    );
+    const bar = terminalBar(stream, 'exporting {bar} {value}/{total} windows | {rows} rows | {duration_formatted}');
     bar.start(total, 0, { rows: 0 });
     let running = true;
     return {

@@ -1,4 +1,6 @@
-import { Presets, SingleBar } from 'cli-progress';
+import { terminalBar, type ProgressStream } from '../progressBar';
+
+export type { ProgressStream };
 
 /** What `intake load` tells the person running it while it works; always on stderr, never on stdout (the summary's). */
 export interface LoadProgress {
@@ -10,11 +12,6 @@ export interface LoadProgress {
   uploaded(impressions: number, key: string): void;
   /** Ends the bar (also after a failure), so the error that follows starts on a clean line. */
   stop(): void;
-}
-
-export interface ProgressStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
 }
 
 /** At most one plain line per this long between the first and the last upload: a backfill may have thousands of partitions. */
@@ -30,14 +27,7 @@ export function loadProgress(stream: ProgressStream = process.stderr, now: () =>
   let done = 0;
   let doneImpressions = 0;
   if (stream.isTTY) {
-    const bar = new SingleBar(
-      {
-        stream: stream as NodeJS.WritableStream,
-        format: 'uploading {bar} {percentage}% | {value}/{total} impressions | {partitionsDone}/{partitions} partitions | {duration_formatted}',
-        hideCursor: true,
-      },
-      Presets.shades_classic,
-    );
+    const bar = terminalBar(stream, 'uploading {bar} {percentage}% | {value}/{total} impressions | {partitionsDone}/{partitions} partitions | {duration_formatted}');
     let started = false;
     return {
       step: (text) => void stream.write(`${text}\n`),
