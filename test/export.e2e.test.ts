@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { loadSettings } from '../src/config/settings';
 import { manifestKey, successKey, windowFolder } from '../src/domain/export/exportKeys';
@@ -20,7 +19,8 @@ import { createOutboundIntegration } from '../src/integrationClient';
 import { IntakeProcess, startIntakeProcess } from '../src/intake/intakeProcess';
 import { SdkKeyStore } from '../src/s3/sdkKeyStore';
 import { batchContext, distinctBody, intakeFile, readParts } from './support/exportFiles';
-import { downloadObjects, getText, listKeys, newBucket, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
+import { deploymentEnv, downloadObjects, getText, listKeys, newBucket, RunningWorker, s3For, sharedMoto, startWorker, waitFor } from './support/harness';
+import { runCli } from './support/cli';
 import { TEMPORAL_CLI } from './support/paths';
 import { localTemporal } from './support/temporal';
 import { maybeRecordHistory } from './support/histories';
@@ -88,7 +88,7 @@ describe('export: impressions to the customer bucket on the export schedule (dev
     assert.match(stdout, new RegExp(`"${exportScheduleIdOf(id).replace('/', '\\/')}"`));
   });
 
-  it('a backfill of six windows writes six complete sets, the empty windows with a manifest and _SUCCESS and no parts', async () => {
+  it('a backfill of six windows from the CLI writes six complete sets, the empty windows with a manifest and _SUCCESS and no parts', async () => {
     const first = minuteOf(Date.now()) - 3 * 60 * MINUTE_MS;
     const starts = Array.from({ length: 6 }, (_, i) => first + i * MINUTE_MS);
     const dir = await mkdtemp(join(tmpdir(), 'exp-files-'));
@@ -97,9 +97,14 @@ describe('export: impressions to the customer bucket on the export schedule (dev
       const file = await intakeFile(worker.db, dir, distinctBody(4 + i, starts[i]! - 60_000), batchContext('env-x', starts[i]! + 1_000));
       await s3.send(new PutObjectCommand({ Bucket: warehouse, Key: intakeObjectKey('batches', 'env-x', starts[i]! + 1_000, `b${i}`), Body: await readFile(file) }));
     }
-    // Nominal times are each window's end plus the settle delay.
-    const handle = env.client.schedule.getHandle(exportScheduleIdOf(id));
-    await handle.backfill({ start: new Date(starts[0]! + MINUTE_MS + SETTLE_MS - 1_000), end: new Date(starts[5]! + MINUTE_MS + SETTLE_MS + 1_000), overlap: ScheduleOverlapPolicy.BUFFER_ALL });
+    // From the CLI, as an operator backfills: it waits for each window's _SUCCESS.
+    const run = await runCli(
+      ['export', 'backfill', '--integration', id, '--from', new Date(starts[0]!).toISOString(), '--to', new Date(starts[5]! + MINUTE_MS).toISOString(), '--wait', '--json'],
+      deploymentEnv(env, moto, taskQueue, { WAREHOUSE_BUCKET: warehouse, EXPORT_SETTLE_DELAY: '10s' }) as Record<string, string>,
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const printed = JSON.parse(run.stdout) as { windows: { startMs: number; rows?: number }[] };
+    assert.deepEqual(printed.windows.map((w) => [w.startMs, w.rows]), starts.map((s, i) => [s, i % 2 === 1 ? 4 + i : 0]));
     for (const s of starts) await complete(s);
     for (const [i, s] of starts.entries()) {
       const m = await manifestOf(s);
