@@ -141,7 +141,11 @@ describe('cli export: outbound integrations, their schedules, backfills and the 
     const envs = await cli(['export', 'update', '--id', cfgId, '--environments', 'env-z']);
     assert.equal(envs.code, 0, envs.stderr);
     assert.doesNotMatch(envs.stdout, /update the policies/);
-    assert.equal((await cli(['export', 'update', '--id', cfgId])).code, 2, 'nothing to change');
+    // No flags: the repair. The schedule deleted by hand comes back, and nothing else changes.
+    await env.client.schedule.getHandle(exportScheduleIdOf(cfgId)).delete();
+    const repaired = await cli(['export', 'update', '--id', cfgId]);
+    assert.equal(repaired.code, 0, repaired.stderr);
+    assert.ok((await scheduleIds()).includes(exportScheduleIdOf(cfgId)), 'the schedule is back');
   });
 
   it("show prints the configuration, the interval history and the schedule's state", async () => {

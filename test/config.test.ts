@@ -61,6 +61,11 @@ describe('config', () => {
     });
   });
 
+  it('refuses a settle delay that is not whole seconds, and fewer than 2 export slots, saying what to set', () => {
+    assert.match(errorOf({ EXPORT_SETTLE_DELAY: '90500ms' }).message, /^ {2}EXPORT_SETTLE_DELAY: whole seconds .*\(got "90500ms"\)$/m);
+    assert.match(errorOf({ EXPORT_CONCURRENCY: '1' }).message, /^ {2}EXPORT_CONCURRENCY: at least 2, .*\(got "1"\)$/m);
+  });
+
   it('refuses an intake body limit under 10 MiB and an answer deadline under a second, saying what to set', () => {
     assert.match(errorOf({ INTAKE_MAX_BODY_BYTES: '5MB' }).message, /^ {2}INTAKE_MAX_BODY_BYTES: at least 10MiB .*\(got "5MB"\)$/m);
     assert.match(errorOf({ INTAKE_ANSWER_DEADLINE: '500ms' }).message, /^ {2}INTAKE_ANSWER_DEADLINE: at least 1s \(got "500ms"\)$/m);

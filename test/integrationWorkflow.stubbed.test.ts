@@ -403,7 +403,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
       assert.deepEqual(store.schedules, [`ensure export ${id} every 30`], 'its export schedule, once; no sweep schedule');
     });
 
-    it('an update changing only the compression keeps the interval history and leaves the schedule alone', async () => {
+    it('an update changing only the compression keeps the interval history and re-applies the schedule at the same interval', async () => {
       const { id, bucket } = fresh();
       const created = await createOutboundIntegration(env.client, taskQueue, id, outboundFor(bucket));
       const updated = await updateOutboundIntegration(env.client, id, { compression: 'gzip' }, 'bob', 1);
@@ -411,7 +411,7 @@ describe('integration entity workflow with stubbed activities (time-skipping)', 
       assert.deepEqual(updated.outbound, { ...created.outbound, compression: 'gzip' }, 'only the compression changed');
       assert.deepEqual(updated.intervals, created.intervals, 'the interval history unchanged');
       assert.deepEqual(store.published.map((p) => [p.change, p.state.configVersion]), [['created', 1], ['updated', 2]]);
-      assert.deepEqual(store.schedules, [`ensure export ${id} every 30`], 'the schedule untouched by the update');
+      assert.deepEqual(store.schedules, [`ensure export ${id} every 30`, `ensure export ${id} every 30`], 'every update re-applies the schedule (settings, a schedule deleted by hand)');
       assert.deepEqual(await integrationState(env.client, id), updated);
     });
 

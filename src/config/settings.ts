@@ -96,11 +96,14 @@ const settingsObject = z.object({
   INTAKE_KEY_CACHE_TTL: duration.default(30_000),
   // Outbound exports: each window's run starts this long after the window ends (the schedule's
   // offset), so batches stamped before the end but stored just after it are in it.
-  EXPORT_SETTLE_DELAY: duration.pipe(z.number().min(10_000, 'at least 10s (the intake answers within INTAKE_ANSWER_DEADLINE)')).default(2 * 60_000),
+  EXPORT_SETTLE_DELAY: duration
+    .pipe(z.number().min(10_000, 'at least 10s (the intake answers within INTAKE_ANSWER_DEADLINE)').multipleOf(1_000, 'whole seconds (schedules run on whole seconds)'))
+    .default(2 * 60_000),
   // Impressions received this long before a window are read to drop the repeats of a retried SDK batch.
   EXPORT_DEDUP_LOOKBACK: duration.default(60 * 60_000),
   // Window exports one worker runs at once (each on its own integration's window).
-  EXPORT_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  // At least 2: one integration's long window then never holds every slot of a worker.
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(2, 'at least 2, so one long export never holds them all').default(2),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   // Where the worker serves Prometheus metrics (the Temporal runtime's exporter, GET /metrics):
   // host:port; the empty string turns them off.

@@ -130,7 +130,9 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
           // The interval history lets the first window under a new interval start where the last one ended.
           const intervals = intervalChanged ? [...current.intervals, { fromMs: now, intervalMinutes: checked.outbound.intervalMinutes }] : current.intervals;
           const updated = await commit({ ...current, configVersion: current.configVersion + 1, updatedAt: now, outbound: checked.outbound, intervals }, 'updated', req.actor);
-          if (intervalChanged) await schedules.ensureExportSchedule({ integrationId: id, intervalMinutes: checked.outbound.intervalMinutes });
+          // Every update re-applies the schedule: a new interval, the workers' settle delay and lookback
+          // now, or a schedule deleted by hand (an update without changes is the repair).
+          await schedules.ensureExportSchedule({ integrationId: id, intervalMinutes: checked.outbound.intervalMinutes });
           return updated;
         }
         const checked = await checks.checkIntegrationChange({ id, inbound: { ...current.inbound, ...req.inbound }, creating: false });
@@ -138,7 +140,13 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
         if (!checked.inbound) throw refuse(IntegrationRefusal.INVALID, 'an inbound integration stays inbound');
         return commit({ ...current, configVersion: current.configVersion + 1, updatedAt: Date.now(), inbound: checked.inbound }, 'updated', req.actor);
       }),
-    { validator: (_req) => void requireLive(state) },
+    {
+      validator: (req) => {
+        const current = requireLive(state);
+        if (current.kind === 'outbound' && req.inbound !== undefined) throw refuse(IntegrationRefusal.INVALID, `integration "${id}" is outbound: change it with outbound fields`);
+        if (current.kind === 'inbound' && req.outbound !== undefined) throw refuse(IntegrationRefusal.INVALID, `integration "${id}" is inbound: change it with inbound fields`);
+      },
+    },
   );
 
   setHandler(

@@ -125,7 +125,7 @@ describe('export gaps: the windows an outbound integration owes, and backfill pl
 
   describe('backfillPlan', () => {
     const history = [{ fromMs: t('06:00'), intervalMinutes: 30 }, { fromMs: t('09:10'), intervalMinutes: 10 }];
-    const req = (o: Partial<BackfillRequest>): BackfillRequest => ({ history, fromMs: t('10:00'), toMs: t('10:30'), settleMs: S, offsetMs: S, scheduleIntervalMinutes: 10, now: t('12:00'), ...o });
+    const req = (o: Partial<BackfillRequest>): BackfillRequest => ({ history, fromMs: t('10:00'), toMs: t('10:30'), settleMs: S, scheduleIntervalMinutes: 10, now: t('12:00'), ...o });
     const problem = (o: Partial<BackfillRequest>) => {
       const p = backfillPlan(req(o));
       assert.equal(p.ok, false);

@@ -18,7 +18,10 @@ export interface ExportScheduleDeps {
  * N − S). BUFFER_ALL: a run never overlaps the last one and none is dropped, backfills included.
  */
 export function createExportScheduleActivities(deps: ExportScheduleDeps) {
-  const specOf = (intervalMinutes: number) => ({ intervals: [{ every: intervalMinutes * MINUTE_MS, offset: deps.settleMs }] });
+  // Temporal refuses an offset of an interval or more: a settle delay longer than the interval
+  // wraps (runs at k·I + S mod I), and each run still subtracts the whole delay from its nominal
+  // time, which lands on the same interval grid.
+  const specOf = (intervalMinutes: number) => ({ intervals: [{ every: intervalMinutes * MINUTE_MS, offset: deps.settleMs % (intervalMinutes * MINUTE_MS) }] });
   const args = (integrationId: string): [ExportWorkflowInputV1] => [{ version: 1, integrationId, settleMs: deps.settleMs, dedupLookbackMs: deps.dedupLookbackMs }];
 
   return {

@@ -51,7 +51,7 @@ export function backfillCommand(ctx: CommandContext): Command {
       const state = await outboundStateOrFail(d, o.integration, 'only outbound integrations export');
       if (state.deletedAt !== undefined) throw new UsageError(`integration "${o.integration}" was deleted: it has no schedule to backfill`);
       const schedule = await d.withClient((client) => describeExportSchedule(client, o.integration));
-      if (!schedule) throw new OperationalError(`outbound integration "${o.integration}" has no export schedule export/${o.integration}: the entity re-creates it on its next update`);
+      if (!schedule) throw new OperationalError(`outbound integration "${o.integration}" has no export schedule export/${o.integration}: re-create it with \`cli export update --id ${o.integration}\``);
       const settleMs = schedule.settleMs ?? d.settings.EXPORT_SETTLE_DELAY;
       const scheduleInterval = schedule.intervalMinutes ?? state.outbound.intervalMinutes;
       const plan = backfillPlan({
@@ -59,7 +59,6 @@ export function backfillCommand(ctx: CommandContext): Command {
         fromMs: o.from,
         toMs: o.to,
         settleMs,
-        offsetMs: schedule.offsetMs ?? settleMs,
         scheduleIntervalMinutes: scheduleInterval,
         now: Date.now(),
       });

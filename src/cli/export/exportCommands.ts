@@ -85,10 +85,11 @@ function createCommand(ctx: CommandContext): Command {
 }
 
 function updateCommand(ctx: CommandContext): Command {
-  const cmd = new Command('update').description("change an outbound integration's configuration (only the flags given)").requiredOption('--id <id>', 'the integration id', parseId);
+  const cmd = new Command('update')
+    .description("change an outbound integration's configuration (only the flags given); with none, re-apply its schedule (the workers' settle delay and lookback, or a schedule deleted by hand)")
+    .requiredOption('--id <id>', 'the integration id', parseId);
   return withConfigFlags(cmd, false).action(async (o: CommonFlags) => {
     const patch = patchOf(o);
-    if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one configuration flag (--account-id only fills in the printed policy; see `export show`)');
     const d = deployment();
     const current = await outboundStateOrFail(d, o.id, 'change it with `cli integration update --id <id>`');
     checkConfig({ ...current.outbound, ...patch });

@@ -41,8 +41,9 @@ export function resumeCommand(ctx: CommandContext): Command {
       const schedule = await d.withClient((client) => describeExportSchedule(client, o.integration));
       if (!schedule) throw new OperationalError(`outbound integration "${o.integration}" has no export schedule ${exportScheduleIdOf(o.integration)}`);
       if (!schedule.paused) throw new UsageError(`the export schedule of "${o.integration}" is not paused`);
+      await d.withClient((client) => client.schedule.getHandle(exportScheduleIdOf(o.integration)).unpause(`resumed at ${iso(Date.now())}`));
+      // Taken once the schedule runs again: a run due while unpausing is backfilled (a re-run only replaces its window).
       const resumedAt = Date.now();
-      await d.withClient((client) => client.schedule.getHandle(exportScheduleIdOf(o.integration)).unpause(`resumed at ${iso(resumedAt)}`));
       const pausedAt = pausedAtOfNote(schedule.note);
       const settleMs = schedule.settleMs ?? d.settings.EXPORT_SETTLE_DELAY;
       const interval = schedule.intervalMinutes ?? state.outbound.intervalMinutes;

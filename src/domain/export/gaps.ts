@@ -154,8 +154,6 @@ export interface BackfillRequest {
   toMs: number;
   /** The runs' settle delay (a window is due once it has passed its end). */
   settleMs: number;
-  /** The schedule's offset: its runs are at multiples of its interval plus this. */
-  offsetMs: number;
   /** The schedule's interval now: a backfill can only ask for times it runs at. */
   scheduleIntervalMinutes: number;
   now: number;
@@ -201,7 +199,7 @@ export function backfillPlan(r: BackfillRequest): BackfillPlan {
     };
   }
   const windows = windowsBetween(r.fromMs, r.toMs, intervalMinutes);
-  return { ok: true, intervalMinutes, windows, nominals: windows.map((w) => w.end + r.offsetMs) };
+  return { ok: true, intervalMinutes, windows, nominals: windows.map((w) => w.end + r.settleMs) };
 }
 
 /**
