@@ -227,6 +227,7 @@ describe('export activities: one window to the customer bucket (moto)', function
     await s3.send(new DeleteObjectCommand({ Bucket: customer, Key: successKey(t.writePrefix, { start: T + 60 * MIN }) }));
 
     assert.equal(await run.lastExportedEnd(t, T + 600 * MIN), T + 60 * MIN);
+    assert.equal(await run.lastExportedEnd(t, T + 10 * 24 * 60 * MIN), T + 60 * MIN, 'found by the full listing when the last window is older than the first, recent listing');
     assert.equal(await run.lastExportedEnd(t, T + 61 * MIN), T + 60 * MIN);
     assert.equal(await run.lastExportedEnd(t, T + 60 * MIN), T + 30 * MIN, 'an end equal to `before` is not before it');
     assert.equal(await run.lastExportedEnd(t, T + 45 * MIN), T + 30 * MIN);

@@ -225,26 +225,36 @@ export function createExportActivities(deps: ExportActivityDeps) {
     async lastExportedEnd(input: LastExportedEndInputV1): Promise<number | undefined> {
       const { target } = input;
       const s3 = deps.s3ForRegion(target.region);
-      const starts = (await windowStarts(s3, target, signal())).filter((s) => s < input.before).sort((a, b) => b - a);
-      for (const start of starts) {
-        throwIfCancelled();
-        const w: Pick<ExportWindow, 'start'> = { start };
-        if (!(await exists(s3, target.bucket, successKey(target.writePrefix, w), signal()))) continue;
-        const manifest = await previousManifest(s3, target.bucket, manifestKey(target.writePrefix, w));
-        if (manifest && manifest.window.startMs === start && manifest.window.endMs < input.before) return manifest.window.endMs;
-      }
-      return undefined;
+      const latest = async (after?: number): Promise<number | undefined> => {
+        const starts = (await windowStarts(s3, target, signal(), after)).filter((s) => s < input.before).sort((a, b) => b - a);
+        for (const start of starts) {
+          throwIfCancelled();
+          const w: Pick<ExportWindow, 'start'> = { start };
+          if (!(await exists(s3, target.bucket, successKey(target.writePrefix, w), signal()))) continue;
+          const manifest = await previousManifest(s3, target.bucket, manifestKey(target.writePrefix, w));
+          if (manifest && manifest.window.startMs === start && manifest.window.endMs < input.before) return manifest.window.endMs;
+        }
+        return undefined;
+      };
+      // Folder names sort as time does: the recent ones are listed first, from a horizon back, so a
+      // run of a long-lived integration reads a few pages, not its whole history; only a longer
+      // silence reads everything.
+      return (await latest(input.before - LAST_END_HORIZON_MS)) ?? (await latest());
     },
   };
 }
 
-/** The window starts of the `window_start=` folders directly under the write prefix. */
-async function windowStarts(s3: S3Client, target: ExportTargetV1, abortSignal: AbortSignal): Promise<number[]> {
+/** How far back the last exported window is looked for first. */
+const LAST_END_HORIZON_MS = 7 * 24 * 3_600_000;
+
+/** The window starts of the `window_start=` folders directly under the write prefix (those after `afterMs`'s folder, when given). */
+async function windowStarts(s3: S3Client, target: ExportTargetV1, abortSignal: AbortSignal, afterMs?: number): Promise<number[]> {
   const prefix = target.writePrefix ? `${target.writePrefix}/` : '';
+  const startAfter = afterMs === undefined ? undefined : windowFolder(target.writePrefix, { start: Math.floor(afterMs / 60_000) * 60_000 });
   const starts: number[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }), { abortSignal });
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token, StartAfter: token ? undefined : startAfter }), { abortSignal });
     for (const p of page.CommonPrefixes ?? []) {
       const start = p.Prefix === undefined ? undefined : windowStartOfFolder(p.Prefix);
       if (start !== undefined) starts.push(start);
