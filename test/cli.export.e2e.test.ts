@@ -146,6 +146,8 @@ describe('cli export: outbound integrations, their schedules, backfills and the 
     const repaired = await cli(['export', 'update', '--id', cfgId]);
     assert.equal(repaired.code, 0, repaired.stderr);
     assert.ok((await scheduleIds()).includes(exportScheduleIdOf(cfgId)), 'the schedule is back');
+    // Re-created running; paused again, as the tests below expect of this integration.
+    await pause(cfgId);
   });
 
   it("show prints the configuration, the interval history and the schedule's state", async () => {
