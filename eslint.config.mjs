@@ -5,7 +5,8 @@
 //   processes   src/worker.ts, src/worker/, src/cli/, src/dev/,  anything below
 //               src/endpoint/, src/intake/, src/http/ (their
 //               shared HTTP and Prometheus plumbing)
-//   client      src/client.ts, src/integrationClient.ts, src/exportClient.ts          messages, domain, config (types)
+//   client      src/client.ts, src/integrationClient.ts,         messages, domain, config (types)
+//               src/exportClient.ts
 //   workflows   src/workflows/                                    messages, domain; activities as types only
 //   activities  src/activities/                                   messages, domain, parquet, s3, client (starting workflows)
 //   parquet     src/parquet/                                      domain (DuckDB and file formats; no Temporal)
