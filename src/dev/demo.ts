@@ -21,7 +21,7 @@ export interface DemoInfo {
 }
 
 /**
- * Writes a sample file of `rows` rows (about 2.8% invalid on purpose) whose keys carry the upload
+ * Writes a sample file of `rows` rows (some invalid on purpose) whose keys carry the upload
  * time, so each upload is new content, and uploads it under events/: S3 notifies the topic.
  */
 export async function uploadSample(db: DuckDBInstance, s3: S3Client, dir: string, rows: number): Promise<{ key: string; path: string }> {

@@ -33,6 +33,7 @@ export async function postDemoImpressions(intakeUrl: string, environmentId: stri
 
 /** A curl line that posts one impression as an SDK does. */
 export function curlExample(intakeUrl: string, sdkKey: string): string {
-  const body = JSON.stringify([{ f: 'demo_flag', i: [{ k: 'user-1', t: 'on', r: 'default rule', c: 1, m: Date.now() }] }]);
+  // The time is the shell's, so each run of the line is a new impression (the same one again would be a repeat the export drops).
+  const body = `[{"f":"demo_flag","i":[{"k":"user-1","t":"on","r":"default rule","c":1,"m":'"$(($(date +%s)*1000))"'}]}]`;
   return `curl -sS ${intakeUrl}/api/testImpressions/bulk -H 'Authorization: Bearer ${sdkKey}' -H 'SplitSDKVersion: nodejs-11.11.2' -H 'Content-Type: application/json' -d '${body}'`;
 }

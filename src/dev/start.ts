@@ -132,7 +132,7 @@ async function main(): Promise<void> {
 
   // The sample upload: S3 notifies the topic, SNS posts to the endpoint, which starts the file workflow.
   const sample = await uploadSample(worker.db, s3, workDir, SAMPLE_ROWS);
-  console.log(`uploaded s3://${DEMO_BUCKET}/${sample.key} (${SAMPLE_ROWS} rows, ~2.8% invalid on purpose); S3 -> SNS -> ${setup.endpointUrl}`);
+  console.log(`uploaded s3://${DEMO_BUCKET}/${sample.key} (${SAMPLE_ROWS} rows, some invalid on purpose); S3 -> SNS -> ${setup.endpointUrl}`);
   const report = await waitForReport(s3, DEMO_BUCKET, STATUS_PREFIX, sample.key);
 
   // The outbound half's intake: an SDK key, and impressions posted in the SDKs' format.
@@ -151,10 +151,10 @@ async function main(): Promise<void> {
   S3/SNS:     ${moto.endpoint} (moto; path-style; credentials below)
   intake:     ${intakeUrl}/api (the SDKs' events URL); demo SDK key ${impressions.sdkKey}
   impressions: ${impressions.stored} posted as the Node SDK does, stored in s3://${settings.WAREHOUSE_BUCKET}/${impressions.batch}
-  export:     outbound integration ${OUTBOUND_ID}, schedule ${demoExport.scheduleId} (every minute); the first files appear in
+  export:     outbound integration ${OUTBOUND_ID}, schedule ${demoExport.scheduleId} (every minute); these impressions' window appears in
               s3://${DEMO_BUCKET}/${demoExport.folder} at about ${new Date(demoExport.expectedAt).toISOString()} (part, _manifest.json, _SUCCESS)
 
-Post an impression as an SDK does (stored before the answer, exported with its minute's window):
+Post an impression as an SDK does (stored before the answer, exported with its minute's window; each run of the line is a new impression):
   ${curlExample(intakeUrl, impressions.sdkKey)}
 
 Upload another file (its report appears with no further action):

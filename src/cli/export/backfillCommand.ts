@@ -11,7 +11,7 @@ import type { CommandContext } from '../program';
 import { backfillProgress } from './backfillProgress';
 import { ExportBucket } from './exportBucket';
 import { outboundStateOrFail, parseId } from './exportArgs';
-import { iso, windowRanges, windowText, windowView, type WindowView } from './exportOutput';
+import { iso, plural, windowRanges, windowText, windowView, type WindowView } from './exportOutput';
 
 /** How often `--wait` looks for the next window's `_SUCCESS`. */
 const POLL_MS = 2_000;
@@ -95,7 +95,7 @@ export function backfillCommand(ctx: CommandContext): Command {
         }
         if (!o.json) {
           ctx.out(`every window is complete:\n`);
-          for (const w of result) ctx.out(`  [${w.start}, ${w.end}): ${w.rows} rows in ${w.parts} part${w.parts === 1 ? '' : 's'}\n`);
+          for (const w of result) ctx.out(`  [${w.start}, ${w.end}): ${plural(w.rows ?? 0, 'row')} in ${w.parts} part${w.parts === 1 ? '' : 's'}\n`);
         }
       }
       if (o.json) {

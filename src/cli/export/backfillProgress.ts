@@ -36,7 +36,7 @@ export function backfillProgress(total: number, stream: ProgressStream = process
   return {
     complete(window, n) {
       done++;
-      stream.write(`window ${windowText(window)} complete: ${n} rows (${done}/${total})\n`);
+      stream.write(`window ${windowText(window)} complete: ${n} row${n === 1 ? '' : 's'} (${done}/${total})\n`);
     },
     stop() {},
   };

@@ -139,7 +139,7 @@ function deleteCommand(ctx: CommandContext): Command {
 
 export function exportCommand(ctx: CommandContext): Command {
   return new Command('export')
-    .description('outbound integrations: impressions exported to the customer\'s bucket on a Temporal Schedule (create, show, update, delete, backfill, status)')
+    .description('outbound integrations: impressions exported to the customer\'s bucket on a Temporal Schedule (create, show, update, delete, backfill, status, pause, resume)')
     .addCommand(createCommand(ctx))
     .addCommand(showCommand(ctx))
     .addCommand(updateCommand(ctx))

@@ -29,7 +29,7 @@ export const windowView = (w: ExportWindow): WindowView => ({ start: iso(w.start
 export const iso = (ms: number) => new Date(ms).toISOString();
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 const indent = (text: string) => text.replace(/^/gm, '  ');
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export const windowText = (w: ExportWindow) => `[${iso(w.start)}, ${iso(w.end)})`;
 

@@ -9,7 +9,7 @@ import { describeFailure } from '../failureMessages';
 import type { CommandContext } from '../program';
 import { parseId } from './exportArgs';
 import { ExportBucket } from './exportBucket';
-import { durationText, iso, windowRanges, windowView, type WindowView } from './exportOutput';
+import { durationText, iso, plural, windowRanges, windowView, type WindowView } from './exportOutput';
 
 /** One outbound integration's exports, as `export status` reports them. */
 export interface ExportStatus {
@@ -77,7 +77,7 @@ function statusText(s: ExportStatus): string {
   const lines = [`${s.integrationId}  ${s.location}  every ${s.intervalMinutes} min  schedule ${schedule}`];
   if (s.error) return [...lines, `  error:                ${s.error}`].join('\n') + '\n';
   const last = s.lastComplete;
-  lines.push(`  last complete window: ${last ? `[${last.start}, ${last.end}): ${last.rows} rows in ${last.parts} part${last.parts === 1 ? '' : 's'} (exported ${last.exportedAt})` : '(none yet)'}`);
+  lines.push(`  last complete window: ${last ? `[${last.start}, ${last.end}): ${plural(last.rows, 'row')} in ${last.parts} part${last.parts === 1 ? '' : 's'} (exported ${last.exportedAt})` : '(none yet)'}`);
   lines.push(`  lag:                  ${s.lagMs === null ? '(nothing exported yet)' : durationText(s.lagMs)}`);
   const checked = s.checked.windows === 0 ? 'no window due yet' : `${s.checked.windows} window${s.checked.windows === 1 ? '' : 's'} due, [${s.checked.from}, ${s.checked.through})`;
   lines.push(`  gap check:            ${checked}: ${s.missing.length === 0 ? 'none missing' : `${s.missing.length} MISSING (backfill them with \`cli export backfill\`)`}`);
