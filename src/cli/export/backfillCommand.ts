@@ -3,14 +3,14 @@ import { Command, InvalidArgumentError } from 'commander';
 import { manifestKey } from '../../domain/export/exportKeys';
 import { backfillPlan, predictedWindows } from '../../domain/export/gaps';
 import type { ExportWindow } from '../../domain/export/windows';
-import { backfillExport, describeExportSchedule } from '../../exportClient';
+import { backfillExport } from '../../exportClient';
 import { s3ClientPool } from '../../s3/s3';
 import { deployment } from '../deployment';
-import { OperationalError, UsageError } from '../exitCodes';
+import { UsageError } from '../exitCodes';
 import type { CommandContext } from '../program';
 import { backfillProgress } from './backfillProgress';
 import { ExportBucket } from './exportBucket';
-import { outboundStateOrFail, parseId } from './exportArgs';
+import { exportScheduleOrFail, outboundStateOrFail, parseId } from './exportArgs';
 import { iso, plural, windowRanges, windowText, windowView, type WindowView } from './exportOutput';
 
 /** How often `--wait` looks for the next window's `_SUCCESS`. */
@@ -50,8 +50,7 @@ export function backfillCommand(ctx: CommandContext): Command {
       const d = deployment();
       const state = await outboundStateOrFail(d, o.integration, 'only outbound integrations export');
       if (state.deletedAt !== undefined) throw new UsageError(`integration "${o.integration}" was deleted: it has no schedule to backfill`);
-      const schedule = await d.withClient((client) => describeExportSchedule(client, o.integration));
-      if (!schedule) throw new OperationalError(`outbound integration "${o.integration}" has no export schedule export/${o.integration}: re-create it with \`cli export update --id ${o.integration}\``);
+      const schedule = await exportScheduleOrFail(d, o.integration);
       const settleMs = schedule.settleMs ?? d.settings.EXPORT_SETTLE_DELAY;
       const scheduleInterval = schedule.intervalMinutes ?? state.outbound.intervalMinutes;
       const plan = backfillPlan({

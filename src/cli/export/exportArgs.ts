@@ -1,10 +1,10 @@
-import { userInfo } from 'node:os';
 import { InvalidArgumentError } from 'commander';
 import { describeIssues, integrationIdSchema } from '../../domain/integration/inboundConfig';
 import { integrationState } from '../../integrationClient';
 import type { OutboundIntegrationStateV1 } from '../../messages';
 import type { Deployment } from '../deployment';
-import { UsageError } from '../exitCodes';
+import { OperationalError, UsageError } from '../exitCodes';
+import { describeExportSchedule, type ExportScheduleView } from '../../exportClient';
 
 /** What the `export` commands share: their argument parsers and how they find the integration. */
 
@@ -25,12 +25,13 @@ export function parseAccountId(value: string): string {
   return value.trim();
 }
 
-export function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
+export { actor } from '../actor';
+
+/** The integration's export schedule as Temporal describes it; missing is an operational fault with its repair. */
+export async function exportScheduleOrFail(d: Deployment, id: string): Promise<ExportScheduleView> {
+  const schedule = await d.withClient((client) => describeExportSchedule(client, id));
+  if (!schedule) throw new OperationalError(`outbound integration "${id}" has no export schedule export/${id}: re-create it with \`cli export update --id ${id}\``);
+  return schedule;
 }
 
 /** The outbound integration's state from its entity; an inbound id or none at all is a usage error. */

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { pausedAtOfNote, pauseNote, skippedNominals } from '../../domain/export/gaps';
 import { exportScheduleIdOf } from '../../domain/keys';
-import { backfillExport, describeExportSchedule } from '../../exportClient';
+import { backfillExport } from '../../exportClient';
 import { deployment } from '../deployment';
-import { OperationalError, UsageError } from '../exitCodes';
+import { UsageError } from '../exitCodes';
 import type { CommandContext } from '../program';
-import { outboundStateOrFail, parseId } from './exportArgs';
+import { exportScheduleOrFail, outboundStateOrFail, parseId } from './exportArgs';
 import { iso } from './exportOutput';
 
 const INBOUND_HINT = 'only outbound integrations export';
@@ -19,8 +19,7 @@ export function pauseCommand(ctx: CommandContext): Command {
     .action(async (o: { integration: string; reason?: string; json?: boolean }) => {
       const d = deployment();
       await outboundStateOrFail(d, o.integration, INBOUND_HINT);
-      const schedule = await d.withClient((client) => describeExportSchedule(client, o.integration));
-      if (!schedule) throw new OperationalError(`outbound integration "${o.integration}" has no export schedule ${exportScheduleIdOf(o.integration)}`);
+      const schedule = await exportScheduleOrFail(d, o.integration);
       if (schedule.paused) throw new UsageError(`the export schedule of "${o.integration}" is already paused`);
       const pausedAt = Date.now();
       await d.withClient((client) => client.schedule.getHandle(exportScheduleIdOf(o.integration)).pause(pauseNote(pausedAt, o.reason)));
@@ -38,8 +37,7 @@ export function resumeCommand(ctx: CommandContext): Command {
     .action(async (o: { integration: string; backfill: boolean; json?: boolean }) => {
       const d = deployment();
       const state = await outboundStateOrFail(d, o.integration, INBOUND_HINT);
-      const schedule = await d.withClient((client) => describeExportSchedule(client, o.integration));
-      if (!schedule) throw new OperationalError(`outbound integration "${o.integration}" has no export schedule ${exportScheduleIdOf(o.integration)}`);
+      const schedule = await exportScheduleOrFail(d, o.integration);
       if (!schedule.paused) throw new UsageError(`the export schedule of "${o.integration}" is not paused`);
       await d.withClient((client) => client.schedule.getHandle(exportScheduleIdOf(o.integration)).unpause(`resumed at ${iso(Date.now())}`));
       // Taken once the schedule runs again: a run due while unpausing is backfilled (a re-run only replaces its window).

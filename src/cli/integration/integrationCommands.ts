@@ -1,9 +1,9 @@
-import { userInfo } from 'node:os';
 import { Command } from 'commander';
 import { describeIssues, inboundConfigSchema, integrationIdSchema, type InboundConfigPatch } from '../../domain/integration/inboundConfig';
 import { createIntegration, deleteIntegration, integrationState, updateIntegration } from '../../integrationClient';
 import { deployment, Deployment } from '../deployment';
 import { UsageError } from '../exitCodes';
+import { actor } from '../actor';
 import { parseIdList } from '../optionParsers';
 import type { CommandContext } from '../program';
 import { describeIntegration, describeSetup, describeSweep, listLine, setupOf } from './integrationOutput';
@@ -26,14 +26,6 @@ function parseId(value: string): string {
   const parsed = integrationIdSchema.safeParse(value);
   if (!parsed.success) throw new UsageError(`--id: ${describeIssues(parsed.error)}`);
   return parsed.data;
-}
-
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
 }
 
 /** The configuration flags, each optional here; `create` makes the required ones required. */
