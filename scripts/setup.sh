@@ -37,6 +37,15 @@ for bin in temporal temporal-test-server moto_server; do
   [ -x ".venv/bin/$bin" ] || { echo "missing .venv/bin/$bin after install" >&2; exit 1; }
 done
 
+# parquet-mr (the reader Spark and Hive use) with the Hadoop LZO codec, for the tests that prove
+# our Parquet files are readable there: build it now so the Maven dependencies download here.
+if command -v mvn >/dev/null && command -v java >/dev/null; then
+  echo "==> parquet-mr reader"
+  bash scripts/parquet-mr.sh --build-only
+else
+  echo "==> note: java and/or mvn not on PATH: the parquet-mr tests (test/parquetMr.test.ts) will fail"
+fi
+
 echo "==> build"
 npm run -s build
 echo "set-up done"

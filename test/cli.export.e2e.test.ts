@@ -113,9 +113,9 @@ describe('cli export: outbound integrations, their schedules, backfills and the 
   });
 
   it("create refuses what the schema refuses, with its reasons (exit 2, nothing created)", async () => {
-    const codec = await cli(['export', 'create', '--id', `${cfgId}-x`, '--bucket', customer, '--environments', 'env-x', '--write-prefix', 'x', '--compression', 'lzo']);
+    const codec = await cli(['export', 'create', '--id', `${cfgId}-x`, '--bucket', customer, '--environments', 'env-x', '--write-prefix', 'x', '--format', 'csv', '--compression', 'lzo']);
     assert.equal(codec.code, 2);
-    assert.match(codec.stderr, /"lzo" is not a compression for parquet files; choose one of: snappy, gzip, zstd, none/);
+    assert.match(codec.stderr, /"lzo" is not a compression for csv files; choose one of: gzip, bzip2, none \(lzo is one for parquet\)/);
     const interval = await cli(['export', 'create', '--id', `${cfgId}-x`, '--bucket', customer, '--environments', 'env-x', '--write-prefix', 'x', '--interval', '7']);
     assert.equal(interval.code, 2);
     assert.match(interval.stderr, /7 does not divide it \(the nearest that do: 6 and 8\)/);
@@ -148,6 +148,16 @@ describe('cli export: outbound integrations, their schedules, backfills and the 
     assert.ok((await scheduleIds()).includes(exportScheduleIdOf(cfgId)), 'the schedule is back');
     // Re-created running; paused again, as the tests below expect of this integration.
     await pause(cfgId);
+  });
+
+  it('update --format alone takes the new format\'s default compression when the current one does not fit it; an explicit misfit is refused', async () => {
+    const jsonl = await json<ExportSetup>(['export', 'update', '--id', cfgId, '--format', 'jsonl']);
+    assert.deepEqual([jsonl.integration.outbound.format, jsonl.integration.outbound.compression], ['jsonl', 'gzip'], 'zstd is no JSON lines compression: gzip, the first');
+    const misfit = await cli(['export', 'update', '--id', cfgId, '--compression', 'snappy']);
+    assert.equal(misfit.code, 2);
+    assert.match(misfit.stderr, /"snappy" is not a compression for jsonl files; choose one of: gzip, bzip2, none \(snappy is one for parquet\)/);
+    const back = await json<ExportSetup>(['export', 'update', '--id', cfgId, '--format', 'parquet', '--compression', 'zstd']);
+    assert.deepEqual([back.integration.outbound.format, back.integration.outbound.compression], ['parquet', 'zstd']);
   });
 
   it("show prints the configuration, the interval history and the schedule's state", async () => {

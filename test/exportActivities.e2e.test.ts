@@ -12,9 +12,9 @@ import { manifestKey, successKey, windowFolder } from '../src/domain/export/expo
 import { exportManifestSchema } from '../src/domain/export/manifest';
 import { intakeObjectKey } from '../src/domain/impressions/intakeKeys';
 import type { ExportTargetV1, ExportWindowInputV1, ExportWindowResultV1 } from '../src/messages/exportMessages';
-import { type DuckDBInstance, openDuckDb } from '../src/parquet/duckdb';
+import { type DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { downloadObjects, getText, listKeys, newBucket, s3For, sharedMoto } from './support/harness';
-import { batchContext, contractRow, distinctBody, inExportOrder, intakeFile, readParts } from './support/exportFiles';
+import { batchContext, COLUMNS_SQL, contractRow, distinctBody, inExportOrder, intakeFile, readParts } from './support/exportFiles';
 import { spyOn, type SentCommand } from './support/sendSpy';
 
 const MIN = 60_000;
@@ -177,6 +177,32 @@ describe('export activities: one window to the customer bucket (moto)', function
     const deleted = again.sent.filter((c) => c.name === 'DeleteObjectsCommand').flatMap((c) => (c.input.Delete as { Objects: { Key: string }[] }).Objects.map((o) => o.Key));
     assert.deepEqual(deleted, [`${folder}part-00002.snappy.parquet`]);
     for (const key of theirs) assert.equal(await getText(s3, customer, key), `customer's ${key}`);
+  });
+
+  it('replaces a window exported as Parquet with gzip CSV after a format change: the Parquet parts go, the CSV parts are stored as gzip files', async () => {
+    const { warehouse, customer, run } = await setUp({ partRows: 2 });
+    const T = Date.UTC(2026, 0, 5, 17, 0);
+    await storeBatch(warehouse, distinctBody(3, T, 'flag_a'), 'env-a', T + MIN);
+    const parquetTarget = target(customer);
+    await run.exportWindow(input(parquetTarget, T));
+    const before = await completeSet(parquetTarget, T);
+
+    const again = activities(warehouse, { partRows: 2 });
+    const csvTarget: ExportTargetV1 = { ...parquetTarget, format: 'csv', compression: 'gzip' };
+    assert.equal((await again.run.exportWindow(input(csvTarget, T))).parts, 2);
+    const manifest = await manifestOf(csvTarget, T);
+    const folder = windowFolder(csvTarget.writePrefix, { start: T });
+    const csvParts = [`${folder}part-00000.csv.gz`, `${folder}part-00001.csv.gz`];
+    assert.deepEqual([manifest.format, manifest.compression, manifest.parts.map((p) => p.key)], ['csv', 'gzip', csvParts]);
+    assert.deepEqual(await listKeys(s3, customer, folder), allOf(csvTarget, T, csvParts));
+    const deleted = again.sent.filter((c) => c.name === 'DeleteObjectsCommand').flatMap((c) => (c.input.Delete as { Objects: { Key: string }[] }).Objects.map((o) => o.Key));
+    assert.deepEqual(deleted.sort(), before.manifest.parts.map((p) => p.key).sort());
+    for (const c of again.sent.filter(isPartPut)) assert.equal(c.input.ContentType, 'application/gzip');
+    const files = await downloadObjects(s3, customer, csvParts);
+    const rows = await withConnection(db, (c) =>
+      queryObjects(c, `SELECT * FROM read_csv([${files.map(sqlString).join(', ')}], header = true, compression = 'gzip', allow_quoted_nulls = false, columns = ${COLUMNS_SQL})`),
+    );
+    assert.deepEqual(rows.map(contractRow), before.rows.map(contractRow));
   });
 
   it('fails when the second part cannot be PUT, leaving no _SUCCESS, and its retry leaves exactly one complete set', async () => {

@@ -1,41 +1,19 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const parquet = require('parquetjs-lite');
-import type { ExportCodec } from '../src/domain/export/exportKeys';
+import { basename, join } from 'node:path';
+import type { ExportCodec } from '../src/domain/export/formats';
 import { IMPRESSION_COLUMNS } from '../src/domain/impressions/impressionSchema';
 import { sdkBulkBody } from '../src/dev/sdkImpressions';
 import { type DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { type ExportPartsInput, writeExportParts } from '../src/parquet/exportWindow';
-import { batchContext, contractRow, distinctBody, inExportOrder, intakeFile, parquetCodecs, parquetColumns, readParts } from './support/exportFiles';
+import { batchContext, contractRow, distinctBody, inExportOrder, intakeFile, parquetCodecs, parquetColumns, readParts, readWithParquetjs } from './support/exportFiles';
 
 const MIN = 60_000;
 const START = Date.UTC(2026, 0, 2, 10, 0);
 const END = START + 30 * MIN;
 const WINDOW = { start: START, end: END };
 const LOOKBACK_START = START - 60 * MIN;
-
-/**
- * The seed's columns of a parquetjs-lite record, absent optionals as null. parquetjs-lite gives
- * an INT64 as a bigint from a plain page but as its decimal string from a dictionary page (it
- * stringifies every dictionary), so Long columns are compared as bigint.
- */
-const parquetjsRow = (r: Record<string, unknown>) =>
-  Object.fromEntries(IMPRESSION_COLUMNS.map((c) => [c.name, r[c.name] === undefined || r[c.name] === null ? null : c.type === 'Long' ? BigInt(r[c.name] as string | bigint) : r[c.name]]));
-
-async function readWithParquetjs(file: string): Promise<Record<string, unknown>[]> {
-  const reader = await parquet.ParquetReader.openFile(file);
-  try {
-    const cursor = reader.getCursor();
-    const rows: Record<string, unknown>[] = [];
-    for (let r = await cursor.next(); r; r = await cursor.next()) rows.push(parquetjsRow(r));
-    return rows;
-  } finally {
-    await reader.close();
-  }
-}
 
 describe('export window: the parts of one window from intake Parquet (DuckDB)', function () {
   this.timeout(120_000);
@@ -53,8 +31,8 @@ describe('export window: the parts of one window from intake Parquet (DuckDB)', 
     await rm(dir, { recursive: true, force: true });
   });
 
-  const exportParts = (input: Omit<ExportPartsInput, 'outDir' | 'window' | 'lookbackStart' | 'codec'> & Partial<ExportPartsInput>) =>
-    withConnection(db, (c) => writeExportParts(c, { window: WINDOW, lookbackStart: LOOKBACK_START, codec: 'snappy', outDir: join(dir, `out-${out++}`), ...input }));
+  const exportParts = (input: Omit<ExportPartsInput, 'outDir' | 'window' | 'lookbackStart' | 'format' | 'compression'> & Partial<ExportPartsInput>) =>
+    withConnection(db, (c) => writeExportParts(c, { window: WINDOW, lookbackStart: LOOKBACK_START, format: 'parquet', compression: 'snappy', outDir: join(dir, `out-${out++}`), ...input }));
   const file = (body: Parameters<typeof intakeFile>[2], env: string, receptionMs: number) => intakeFile(db, join(dir, 'in'), body, batchContext(env, receptionMs));
 
   it('writes exactly the seed 14 columns in its order: strings as UTF8 byte arrays, longs as INT64, all optional', async () => {
@@ -131,7 +109,7 @@ describe('export window: the parts of one window from intake Parquet (DuckDB)', 
     ];
     const first = await exportParts({ files, environments: ['env-a', 'env-b'], partRows: 2 });
     assert.deepEqual(first.parts.map((p) => p.rows), [2, 2, 1]);
-    assert.deepEqual(first.parts.map((p) => p.file.slice(-18)), ['part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet']);
+    assert.deepEqual(first.parts.map((p) => basename(p.file)), ['part-00000.snappy.parquet', 'part-00001.snappy.parquet', 'part-00002.snappy.parquet']);
     const rows = await readParts(db, first.parts.map((p) => p.file));
     assert.deepEqual(rows, inExportOrder(rows));
     assert.deepEqual(rows.map((r) => [r.receptionTimestamp, r.environmentId, r.splitName]), [
@@ -157,9 +135,9 @@ describe('export window: the parts of one window from intake Parquet (DuckDB)', 
   it('writes every codec as its footer names it, read back by DuckDB; snappy, gzip and none also by parquetjs-lite', async () => {
     const files = [await file(sdkBulkBody(2, 6, START), 'env-a', START + 7_000)];
     const expected = inExportOrder((await readParts(db, files)).map(contractRow));
-    const footer: Record<ExportCodec, string> = { snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', none: 'UNCOMPRESSED' };
+    const footer: Partial<Record<ExportCodec, string>> = { snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', none: 'UNCOMPRESSED' };
     for (const codec of ['snappy', 'gzip', 'zstd', 'none'] as const) {
-      const res = await exportParts({ files, environments: ['env-a'], codec });
+      const res = await exportParts({ files, environments: ['env-a'], compression: codec });
       const part = res.parts[0]!.file;
       assert.deepEqual(await parquetCodecs(db, part), [footer[codec]], codec);
       assert.deepEqual(await readParts(db, [part]), expected, codec);

@@ -1,5 +1,5 @@
 /** The export workflow's input and its activities' messages (see index.ts for the versioning rule). */
-import type { ExportCodec } from '../domain/export/exportKeys';
+import type { ExportCodec, ExportFormat } from '../domain/export/formats';
 
 /** What a scheduled (or backfilled) run is started with; its window comes from its nominal time. */
 export interface ExportWorkflowInputV1 {
@@ -50,6 +50,8 @@ export interface ExportTargetV1 {
   region: string;
   /** '' for the bucket's root; no leading or trailing slash. */
   writePrefix: string;
+  /** Absent in runs recorded before JSON lines and CSV existed: Parquet. */
+  format?: ExportFormat;
   compression: ExportCodec;
 }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExportCodec } from '../domain/export/exportKeys';
+import { type ExportCodec, type ExportFormat, partFileName } from '../domain/export/formats';
 import type { ExportWindow } from '../domain/export/windows';
 import { IMPRESSION_COLUMNS } from '../domain/impressions/impressionSchema';
 import { type DuckDBConnection, sqlIdent, sqlString } from './duckdb';
+import { createPartWriter } from './exportPartFiles';
 import { duckType } from './impressionSql';
 
 /**
@@ -21,11 +22,15 @@ export interface ExportPartsInput {
   /** Impressions received in [lookbackStart, window.start) are read only to drop their repeats. */
   lookbackStart: number;
   environments: readonly string[];
-  codec: ExportCodec;
-  /** Where the parts go (created if missing): `part-00000.parquet`, ... */
+  format: ExportFormat;
+  compression: ExportCodec;
+  /** Where the parts go (created if missing), named by `partFileName`. */
   outDir: string;
   /** Rows per part (the last holds the rest), so parts depend only on the data. */
   partRows?: number;
+  /** Parts compressed (LZO, gzip, bzip2) at once while DuckDB writes the next (default: the CPUs). */
+  finishConcurrency?: number;
+  signal?: AbortSignal;
 }
 
 export interface ExportPart {
@@ -41,8 +46,6 @@ export interface ExportPartsResult {
   duplicatesDropped: number;
 }
 
-const DUCKDB_CODEC: Record<ExportCodec, string> = { snappy: 'snappy', gzip: 'gzip', zstd: 'zstd', none: 'uncompressed' };
-
 /** The seed's columns in the seed's order and types; nothing else is ever exported. */
 const EXPORT_SELECT = IMPRESSION_COLUMNS.map((c) => `CAST(${sqlIdent(c.name)} AS ${duckType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
 const EXPORT_NAMES = IMPRESSION_COLUMNS.map((c) => sqlIdent(c.name)).join(', ');
@@ -56,12 +59,6 @@ const LEADING = ['receptionTimestamp', 'environmentId', 'splitName', 'key', 'tim
 const ORDER_BY = [...LEADING, ...IMPRESSION_COLUMNS.map((c) => c.name).filter((n) => !LEADING.includes(n))].map(sqlIdent).join(', ');
 /** Which of a contentHash's copies is kept: the earliest received, then the same total order. */
 const KEEP_ORDER = ['receptionTimestamp', ...IMPRESSION_COLUMNS.map((c) => c.name).filter((n) => n !== 'receptionTimestamp'), 'previousTime'].map(sqlIdent).join(', ');
-
-/**
- * Row groups are fixed in size (DuckDB's default), so a part's layout, and so its bytes, depends
- * only on its rows; a part of a million rows still is a handful of groups a reader can split.
- */
-const ROW_GROUP_SIZE = 122_880;
 
 /**
  * Writes the window's parts. Rows: received in [start, end), of the given environments; a row
@@ -103,13 +100,17 @@ export async function writeExportParts(conn: DuckDBConnection, input: ExportPart
 
     const parts: ExportPart[] = [];
     if (rows > 0) await mkdir(input.outDir, { recursive: true });
-    for (let i = 0; i * partRows < rows; i++) {
-      const file = join(input.outDir, `part-${String(i).padStart(5, '0')}.parquet`);
-      const reader = await conn.runAndReadAll(
-        `COPY (SELECT ${EXPORT_NAMES} FROM ${table} WHERE ord >= ${i * partRows} AND ord < ${(i + 1) * partRows} ORDER BY ord)
-         TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${DUCKDB_CODEC[input.codec]}, ROW_GROUP_SIZE ${ROW_GROUP_SIZE})`,
-      );
-      parts.push({ file, rows: Number(reader.getRows()[0]?.[0] ?? 0) });
+    const writer = createPartWriter(conn, { format: input.format, compression: input.compression, finishConcurrency: input.finishConcurrency, signal: input.signal });
+    try {
+      for (let i = 0; i * partRows < rows; i++) {
+        const file = join(input.outDir, partFileName(input.format, input.compression, i));
+        const select = `SELECT ${EXPORT_NAMES} FROM ${table} WHERE ord >= ${i * partRows} AND ord < ${(i + 1) * partRows} ORDER BY ord`;
+        parts.push({ file, rows: await writer.write(select, file) });
+      }
+      await writer.done();
+    } catch (e) {
+      await writer.abandon();
+      throw e;
     }
     const written = parts.reduce((n, p) => n + p.rows, 0);
     if (written !== rows) throw new Error(`wrote ${written} rows in ${parts.length} parts, expected ${rows}`);

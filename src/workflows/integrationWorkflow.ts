@@ -2,6 +2,7 @@ import { allHandlersFinished, ApplicationFailure, condition, continueAsNew, log,
 import type { IntegrationActivities } from '../activities/integrations/integrationActivities';
 import type { SweepActivities } from '../activities/sweep/sweepActivities';
 import type { ExportScheduleActivities } from '../activities/export/exportSchedules';
+import { mergeOutboundPatch } from '../domain/integration/outboundPatch';
 import {
   createIntegrationUpdate,
   CreateIntegrationRequestV1,
@@ -122,7 +123,7 @@ export async function integrationWorkflow(input: IntegrationWorkflowInputV1): Pr
           throw refuse(IntegrationRefusal.CHANGED, `integration "${id}" is at version ${current.configVersion}, not ${req.expectedConfigVersion}: read it again`);
         }
         if (current.kind === 'outbound') {
-          const checked = await checks.checkIntegrationChange({ id, outbound: { ...current.outbound, ...req.outbound }, creating: false });
+          const checked = await checks.checkIntegrationChange({ id, outbound: mergeOutboundPatch(current.outbound, req.outbound ?? {}), creating: false });
           if (!checked.ok) throw refuse(checked.refusal, checked.problem);
           if (!checked.outbound) throw refuse(IntegrationRefusal.INVALID, 'an outbound integration stays outbound');
           const now = Date.now();

@@ -66,13 +66,28 @@ describe('outboundConfig', () => {
   });
 
   it('refuses another format, naming the ones there are', () => {
-    assert.equal(refusal({ format: 'avro' }), 'format: a file format: parquet');
+    assert.equal(refusal({ format: 'avro' }), 'format: a file format: parquet, jsonl, csv');
   });
 
-  it('refuses a compression the format does not have, listing those it has', () => {
-    assert.equal(refusal({ compression: 'lzo' }), 'compression: "lzo" is not a compression for parquet files; choose one of: snappy, gzip, zstd, none');
-    assert.equal(refusal({ compression: 'bzip2' }), 'compression: "bzip2" is not a compression for parquet files; choose one of: snappy, gzip, zstd, none');
-    assert.equal(refusal({ compression: 'SNAPPY' }), 'compression: "SNAPPY" is not a compression for parquet files; choose one of: snappy, gzip, zstd, none');
+  it('accepts every compression each format lists, and defaults to the first: snappy for Parquet, gzip for JSON lines and CSV', () => {
+    for (const compression of ['snappy', 'gzip', 'zstd', 'lzo', 'bzip2', 'none']) assert.equal(outboundConfigSchema.parse(input({ format: 'parquet', compression })).compression, compression);
+    for (const format of ['jsonl', 'csv'] as const) {
+      for (const compression of ['gzip', 'bzip2', 'none']) assert.equal(outboundConfigSchema.parse(input({ format, compression })).compression, compression);
+      assert.equal(outboundConfigSchema.parse(input({ format })).compression, 'gzip');
+    }
+  });
+
+  it('refuses a compression the format does not have, listing those it has and the formats that have it', () => {
+    assert.equal(
+      refusal({ format: 'csv', compression: 'snappy' }),
+      'compression: "snappy" is not a compression for csv files; choose one of: gzip, bzip2, none (snappy is one for parquet)',
+    );
+    assert.equal(
+      refusal({ format: 'jsonl', compression: 'lzo' }),
+      'compression: "lzo" is not a compression for jsonl files; choose one of: gzip, bzip2, none (lzo is one for parquet)',
+    );
+    assert.equal(refusal({ compression: 'SNAPPY' }), 'compression: "SNAPPY" is not a compression for parquet files; choose one of: snappy, gzip, zstd, lzo, bzip2, none');
+    assert.equal(refusal({ compression: 'brotli' }), 'compression: "brotli" is not a compression for parquet files; choose one of: snappy, gzip, zstd, lzo, bzip2, none');
   });
 
   it('the interval is whole minutes from 1 to 1440', () => {
@@ -155,7 +170,7 @@ describe('outbound conflicts', () => {
       for (const prefix of ['', 'exports', 'exports/impressions']) {
         for (const suffixes of [[], ['.parquet'], ['.snappy.parquet'], ['.json'], ['_manifest.json'], ['_SUCCESS'], ['S'], ['n'], ['Z/_SUCCESS'], ['00.snappy.parquet']]) {
           const filter = f(prefix, ...suffixes);
-          const key = exportKeyMatchedBy(filter, { writePrefix: 'exports/impressions', compression: 'snappy' });
+          const key = exportKeyMatchedBy(filter, { writePrefix: 'exports/impressions', format: 'parquet' as const, compression: 'snappy' });
           assert.ok(key !== undefined, `${prefix} ${suffixes.join(',')}`);
           assert.ok(key.startsWith('exports/impressions/window_start='), key);
           assert.equal(keyMatchesFilter(filter, key), true, key);
@@ -164,30 +179,30 @@ describe('outbound conflicts', () => {
     });
 
     it('the examples it gives are keys the export writes', () => {
-      const c = { writePrefix: 'exports', compression: 'snappy' as const };
-      const ours = new Set([partKey('exports', window, 0, 'snappy'), manifestKey('exports', window), successKey('exports', window)]);
+      const c = { writePrefix: 'exports', format: 'parquet' as const, compression: 'snappy' as const };
+      const ours = new Set([partKey('exports', window, 0, 'parquet', 'snappy'), manifestKey('exports', window), successKey('exports', window)]);
       assert.ok(ours.has(exportKeyMatchedBy(f('exports', '.json'), c)!.replace(/window_start=\d+T\d+Z/, 'window_start=20250115T1030Z')));
       assert.ok(ours.has(exportKeyMatchedBy(f('exports', '_SUCCESS'), c)!.replace(/window_start=\d+T\d+Z/, 'window_start=20250115T1030Z')));
       assert.ok(ours.has(exportKeyMatchedBy(f('exports', '.snappy.parquet'), c)!.replace(/window_start=\d+T\d+Z/, 'window_start=20250115T1030Z')));
     });
 
     it('endings no export key has, and the compression not chosen, match nothing', () => {
-      const c = { writePrefix: 'exports', compression: 'snappy' as const };
+      const c = { writePrefix: 'exports', format: 'parquet' as const, compression: 'snappy' as const };
       for (const suffix of ['.csv', '.parquet.gz', '.gzip.parquet', '.zstd.parquet', 'x.parquet', '.status', '_manifest.jsonl', 'part-0.snappy.parquet']) {
         assert.equal(exportKeyMatchedBy(f('', suffix), c), undefined, suffix);
       }
       // Uncompressed parts end in .parquet but not .snappy.parquet.
-      assert.equal(exportKeyMatchedBy(f('', '.snappy.parquet'), { writePrefix: 'exports', compression: 'none' }), undefined);
-      assert.ok(exportKeyMatchedBy(f('', '00000.parquet'), { writePrefix: 'exports', compression: 'none' }));
+      assert.equal(exportKeyMatchedBy(f('', '.snappy.parquet'), { writePrefix: 'exports', format: 'parquet' as const, compression: 'none' }), undefined);
+      assert.ok(exportKeyMatchedBy(f('', '00000.parquet'), { writePrefix: 'exports', format: 'parquet' as const, compression: 'none' }));
     });
 
     it('part numbers past 99,999 have more digits, which a long suffix may name', () => {
-      assert.ok(exportKeyMatchedBy(f('', '/part-123456.snappy.parquet'), { writePrefix: 'x', compression: 'snappy' }));
-      assert.equal(exportKeyMatchedBy(f('', '/part-1234.snappy.parquet'), { writePrefix: 'x', compression: 'snappy' }), undefined);
+      assert.ok(exportKeyMatchedBy(f('', '/part-123456.snappy.parquet'), { writePrefix: 'x', format: 'parquet' as const, compression: 'snappy' }));
+      assert.equal(exportKeyMatchedBy(f('', '/part-1234.snappy.parquet'), { writePrefix: 'x', format: 'parquet' as const, compression: 'snappy' }), undefined);
     });
 
     it('folders beside the write prefix, or sharing its leading letters, match nothing', () => {
-      const c = { writePrefix: 'exports', compression: 'snappy' as const };
+      const c = { writePrefix: 'exports', format: 'parquet' as const, compression: 'snappy' as const };
       assert.equal(exportKeyMatchedBy(f('events'), c), undefined);
       assert.equal(exportKeyMatchedBy(f('export'), c), undefined);
       assert.equal(exportKeyMatchedBy(f('exports-old'), c), undefined);
@@ -195,7 +210,7 @@ describe('outbound conflicts', () => {
     });
 
     it('a folder below the write prefix matches only when it is a window folder', () => {
-      const c = { writePrefix: 'exports', compression: 'snappy' as const };
+      const c = { writePrefix: 'exports', format: 'parquet' as const, compression: 'snappy' as const };
       assert.equal(exportKeyMatchedBy(f('exports/window_start=20250115T1030Z'), c), successKey('exports', window).replace('_SUCCESS', '_manifest.json'));
       assert.equal(exportKeyMatchedBy(f('exports/window_start=20250115T1030Z', '_SUCCESS'), c), successKey('exports', window));
       assert.equal(exportKeyMatchedBy(f('exports/window_start=20250115T1030Z', '.csv'), c), undefined);
@@ -204,9 +219,9 @@ describe('outbound conflicts', () => {
     });
 
     it('with an empty write prefix, window folders sit at the root: a root filter matches, another folder does not', () => {
-      const c = { writePrefix: '', compression: 'gzip' as const };
+      const c = { writePrefix: '', format: 'parquet' as const, compression: 'gzip' as const };
       assert.ok(exportKeyMatchedBy(f('', '.parquet'), c)!.match(/^window_start=\d{8}T\d{4}Z\/part-\d{5}\.gzip\.parquet$/));
-      assert.equal(exportKeyMatchedBy(f('window_start=20250115T1030Z', '.gzip.parquet'), c), partKey('', window, 0, 'gzip'));
+      assert.equal(exportKeyMatchedBy(f('window_start=20250115T1030Z', '.gzip.parquet'), c), partKey('', window, 0, 'parquet', 'gzip'));
       assert.equal(exportKeyMatchedBy(f('events', '.parquet'), c), undefined);
     });
   });

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { sdkBulkBody, type WireBulkBody } from '../../src/dev/sdkImpressions';
 import { queryObjects, sqlString, withConnection, type DuckDBInstance } from '../../src/parquet/duckdb';
 import { type BatchContext, writeSdkBatchParquet } from '../../src/parquet/impressionBatch';
+import { duckType } from '../../src/parquet/impressionSql';
 import { IMPRESSION_COLUMNS } from '../../src/domain/impressions/impressionSchema';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const parquet = require('parquetjs-lite');
 
 /** Intake files for the export's tests, made the way the intake makes them (writeSdkBatchParquet). */
 
@@ -39,6 +42,9 @@ export async function readParts(db: DuckDBInstance, files: readonly string[]): P
   );
 }
 
+/** DuckDB's column list for reading exported JSON lines and CSV: the seed's names and types, so nothing is guessed. */
+export const COLUMNS_SQL = `{${IMPRESSION_COLUMNS.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type))}`).join(', ')}}`;
+
 /** The contract's columns of a row, in the seed's order. */
 export const contractRow = (r: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(IMPRESSION_COLUMNS.map((c) => [c.name, r[c.name]]));
 
@@ -63,4 +69,25 @@ export function inExportOrder(rows: readonly Record<string, unknown>[]): Record<
     for (const c of EXPORT_ORDER) if (a[c] !== b[c]) return (a[c] as string | bigint) < (b[c] as string | bigint) ? -1 : 1;
     return 0;
   });
+}
+
+/**
+ * The seed's columns of a parquetjs-lite record, absent optionals as null. parquetjs-lite gives
+ * an INT64 as a bigint from a plain page but as its decimal string from a dictionary page (it
+ * stringifies every dictionary), so Long columns are compared as bigint.
+ */
+const parquetjsRow = (r: Record<string, unknown>) =>
+  Object.fromEntries(IMPRESSION_COLUMNS.map((c) => [c.name, r[c.name] === undefined || r[c.name] === null ? null : c.type === 'Long' ? BigInt(r[c.name] as string | bigint) : r[c.name]]));
+
+/** A Parquet file's rows through parquetjs-lite, a reader independent of DuckDB. */
+export async function readWithParquetjs(file: string): Promise<Record<string, unknown>[]> {
+  const reader = await parquet.ParquetReader.openFile(file);
+  try {
+    const cursor = reader.getCursor();
+    const rows: Record<string, unknown>[] = [];
+    for (let r = await cursor.next(); r; r = await cursor.next()) rows.push(parquetjsRow(r));
+    return rows;
+  } finally {
+    await reader.close();
+  }
 }

@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { manifestKey, partKey, successKey, windowFolder, windowStartOfFolder } from '../../domain/export/exportKeys';
+import { PART_FILE_NAME, partContentType } from '../../domain/export/formats';
 import { type ExportManifest, exportManifestSchema } from '../../domain/export/manifest';
 import { type ExportWindow, MINUTE_MS, minutesOf } from '../../domain/export/windows';
 import { intakeMinutePrefix, minuteOf } from '../../domain/impressions/intakeKeys';
@@ -35,7 +36,6 @@ export interface ExportActivityDeps {
 /** S3's limit for one PutObject; the seed's outbound policy leaves no way to clean up a multipart upload. */
 const SINGLE_PUT_MAX_BYTES = 5 * 1024 ** 3;
 const ACL = 'bucket-owner-full-control' as const;
-const PART_NAME = /^part-\d{5}\.[a-z0-9.]*parquet$/;
 
 /** `fn` over `items` with at most `limit` running at once; results in the items' order. */
 async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
@@ -58,7 +58,7 @@ async function md5AndSize(file: string): Promise<{ md5: Buffer; bytes: number }>
 }
 
 /** A part key of ours in this window's folder (never a key a manifest could name elsewhere). */
-const isOurPart = (folder: string, key: string): boolean => key.startsWith(folder) && PART_NAME.test(key.slice(folder.length));
+const isOurPart = (folder: string, key: string): boolean => key.startsWith(folder) && PART_FILE_NAME.test(key.slice(folder.length));
 
 /**
  * Exports one window of impressions to the customer's bucket, and finds where the last one
@@ -128,6 +128,7 @@ export function createExportActivities(deps: ExportActivityDeps) {
     async exportWindow(input: ExportWindowInputV1): Promise<ExportWindowResultV1> {
       checkInput(input);
       const { window: w, target } = input;
+      const format = target.format ?? 'parquet';
       const progress = { phase: 'listing', objects: 0, downloaded: 0, parts: 0, uploaded: 0 };
       const scratch = attemptDir(join(deps.workDir, 'exports'), `${input.integrationId.replace(/[^A-Za-z0-9_-]/g, '_')}-${w.start}`);
       return whileHeartbeating(() => progress, async () => {
@@ -142,14 +143,24 @@ export function createExportActivities(deps: ExportActivityDeps) {
           const written = await withConnection(deps.db, (conn) =>
             interruptible(conn, () =>
               machineFaultsRetried('writing export parts', () =>
-                writeExportParts(conn, { files, window: w, lookbackStart, environments: input.environments, codec: target.compression, outDir: join(scratch, 'out'), partRows: deps.partRows }),
+                writeExportParts(conn, {
+                  files,
+                  window: w,
+                  lookbackStart,
+                  environments: input.environments,
+                  format,
+                  compression: target.compression,
+                  outDir: join(scratch, 'out'),
+                  partRows: deps.partRows,
+                  signal: signal(),
+                }),
               ),
             ),
           );
           throwIfCancelled();
           await rm(join(scratch, 'in'), { recursive: true, force: true });
           const parts = await Promise.all(
-            written.parts.map(async (p, i) => ({ ...p, ...(await md5AndSize(p.file)), key: partKey(target.writePrefix, w, i, target.compression) })),
+            written.parts.map(async (p, i) => ({ ...p, ...(await md5AndSize(p.file)), key: partKey(target.writePrefix, w, i, format, target.compression) })),
           );
           const tooBig = parts.find((p) => p.bytes > SINGLE_PUT_MAX_BYTES);
           if (tooBig) throw ApplicationFailure.nonRetryable(`${tooBig.key} would be ${tooBig.bytes} bytes, over the single-PUT limit: lower the rows per part`, 'ExportPartTooLarge');
@@ -160,7 +171,7 @@ export function createExportActivities(deps: ExportActivityDeps) {
             integrationId: input.integrationId,
             configVersion: input.configVersion,
             window: { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString(), startMs: w.start, endMs: w.end },
-            format: 'parquet',
+            format,
             compression: target.compression,
             environments: input.environments,
             rows: written.rows,
@@ -187,7 +198,7 @@ export function createExportActivities(deps: ExportActivityDeps) {
             throwIfCancelled();
             // One PutObject per part, never multipart: nothing would be left to clean up.
             await s3.send(
-              new PutObjectCommand({ Bucket: bucket, Key: p.key, Body: createReadStream(p.file), ContentLength: p.bytes, ContentMD5: p.md5.toString('base64'), ContentType: 'application/vnd.apache.parquet', ACL }),
+              new PutObjectCommand({ Bucket: bucket, Key: p.key, Body: createReadStream(p.file), ContentLength: p.bytes, ContentMD5: p.md5.toString('base64'), ContentType: partContentType(format, target.compression), ACL }),
               { abortSignal: signal() },
             );
             progress.uploaded++;

@@ -18,7 +18,7 @@ export function createExportLookupActivities(deps: { s3: S3Client; warehouseBuck
         kind: 'live',
         integrationId: state.id,
         configVersion: state.configVersion,
-        target: { bucket: o.bucket, region: o.region, writePrefix: o.writePrefix, compression: o.compression },
+        target: { bucket: o.bucket, region: o.region, writePrefix: o.writePrefix, format: o.format, compression: o.compression },
         environments: o.environments,
         intervals: state.intervals,
       };

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { describeIssues } from '../../domain/integration/inboundConfig';
-import { outboundConfigSchema, type OutboundConfigInput, type OutboundConfigPatch } from '../../domain/integration/outboundConfig';
+import { COMPRESSIONS_BY_FORMAT, EXPORT_FORMATS, outboundConfigSchema, type OutboundConfigInput, type OutboundConfigPatch } from '../../domain/integration/outboundConfig';
+import { mergeOutboundPatch } from '../../domain/integration/outboundPatch';
 import { describeExportSchedule } from '../../exportClient';
 import { createOutboundIntegration, deleteIntegration, updateOutboundIntegration } from '../../integrationClient';
 import type { OutboundIntegrationStateV1 } from '../../messages';
@@ -29,6 +30,8 @@ interface CommonFlags extends ConfigFlags {
   json?: boolean;
 }
 
+const COMPRESSIONS_TEXT = EXPORT_FORMATS.map((f) => `${f}: ${COMPRESSIONS_BY_FORMAT[f].join(', ')}`).join('; ');
+
 /** The configuration flags, each optional here; `create` makes the required ones required. */
 function withConfigFlags(cmd: Command, creating: boolean): Command {
   const opt = (flags: string, description: string, parse?: (v: string) => unknown) => {
@@ -40,8 +43,8 @@ function withConfigFlags(cmd: Command, creating: boolean): Command {
   return cmd
     .option('--region <region>', creating ? "the bucket's region (default: AWS_REGION)" : "the bucket's region")
     .option('--write-prefix <folder>', creating ? 'write under this folder (default: the bucket root)' : 'write under this folder ("" for the bucket root)')
-    .option('--format <format>', creating ? 'the file format (default: parquet)' : 'the file format')
-    .option('--compression <codec>', creating ? 'snappy, gzip, zstd or none (default: snappy)' : 'snappy, gzip, zstd or none')
+    .option('--format <format>', `${EXPORT_FORMATS.join(', ')}${creating ? ' (default: parquet)' : ''}`)
+    .option('--compression <codec>', `${COMPRESSIONS_TEXT}${creating ? " (default: the format's first)" : " (a new --format alone keeps the compression if it fits, else takes the format's first)"}`)
     .option('--interval <minutes>', creating ? 'one window every this many minutes, a divisor of 1440 (default: 30)' : 'one window every this many minutes, a divisor of 1440', parseMinutes)
     .option('--account-id <id>', "the customer's AWS account id (12 digits), filled into the SSE-KMS key policy", parseAccountId)
     .option('--json', 'print the result as JSON');
@@ -92,7 +95,7 @@ function updateCommand(ctx: CommandContext): Command {
     const patch = patchOf(o);
     const d = deployment();
     const current = await outboundStateOrFail(d, o.id, 'change it with `cli integration update --id <id>`');
-    checkConfig({ ...current.outbound, ...patch });
+    checkConfig(mergeOutboundPatch(current.outbound, patch));
     // Refused if someone changed it since it was read here: the check above was against that version.
     const state = await d.withClient((client) => updateOutboundIntegration(client, o.id, patch, actor(), current.configVersion));
     const setup = exportSetupOf(state, d.settings.FME_ROLE_ARN, o.accountId);

@@ -1,18 +1,17 @@
 import { minuteLabel } from '../impressions/intakeKeys';
+import { type ExportCodec, type ExportFormat, partFileName } from './formats';
 import type { ExportWindow } from './windows';
 
 /**
  * Where an export writes in the customer's bucket, under the integration's write prefix:
  *
- *   <prefix>/window_start=<yyyymmddThhmm>Z/part-00000.<codec>.parquet   the rows, in order
+ *   <prefix>/window_start=<yyyymmddThhmm>Z/part-00000.<codec>.parquet   the rows, in order (formats.ts names each format's parts)
  *   <prefix>/window_start=<yyyymmddThhmm>Z/_manifest.json                window, parts, counts, checksums
  *   <prefix>/window_start=<yyyymmddThhmm>Z/_SUCCESS                       written last
  *
  * Hive-partitioned by window (Spark, Hive and DuckDB read `window_start` as a column). Names come
  * from the window and the part number only, so a re-export writes the same keys.
  */
-export type ExportCodec = 'snappy' | 'gzip' | 'zstd' | 'none';
-
 export const MANIFEST_NAME = '_manifest.json';
 export const SUCCESS_NAME = '_SUCCESS';
 
@@ -21,9 +20,8 @@ export function windowFolder(writePrefix: string, w: Pick<ExportWindow, 'start'>
   return writePrefix ? `${writePrefix}/${folder}` : folder;
 }
 
-export function partKey(writePrefix: string, w: Pick<ExportWindow, 'start'>, part: number, codec: ExportCodec): string {
-  const ext = codec === 'none' ? 'parquet' : `${codec}.parquet`;
-  return `${windowFolder(writePrefix, w)}part-${String(part).padStart(5, '0')}.${ext}`;
+export function partKey(writePrefix: string, w: Pick<ExportWindow, 'start'>, part: number, format: ExportFormat, codec: ExportCodec): string {
+  return `${windowFolder(writePrefix, w)}${partFileName(format, codec, part)}`;
 }
 
 export const manifestKey = (writePrefix: string, w: Pick<ExportWindow, 'start'>): string => `${windowFolder(writePrefix, w)}${MANIFEST_NAME}`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXPORT_COMPRESSIONS, EXPORT_FORMATS } from './formats';
 
 /**
  * What an export leaves beside a window's parts, written after them and before `_SUCCESS`: the
@@ -11,8 +12,8 @@ export const exportManifestSchema = z.object({
   /** The integration's configuration version the export ran with. */
   configVersion: z.number().int().positive(),
   window: z.object({ start: z.iso.datetime(), end: z.iso.datetime(), startMs: z.number().int(), endMs: z.number().int() }),
-  format: z.literal('parquet'),
-  compression: z.enum(['snappy', 'gzip', 'zstd', 'none']),
+  format: z.enum(EXPORT_FORMATS),
+  compression: z.enum(EXPORT_COMPRESSIONS),
   environments: z.array(z.string()),
   rows: z.number().int().nonnegative(),
   /** Impressions dropped as repeats of one already exported (a retried SDK batch). */

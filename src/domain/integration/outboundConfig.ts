@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ExportCodec } from '../export/exportKeys';
+import { COMPRESSIONS_BY_FORMAT, compressionsFitting, defaultCompressionOf, EXPORT_FORMATS, type ExportCodec, type ExportFormat } from '../export/formats';
 import { environmentIdSchema, inboundConfigSchema, regionSchema } from './inboundConfig';
 
 export { describeIssues } from './inboundConfig';
@@ -10,18 +10,7 @@ export { describeIssues } from './inboundConfig';
  * every change with it, as `inboundConfig.ts` does for the inbound kind.
  */
 
-/** The file formats an export writes; JSON lines and CSV come with the next issue. */
-export const EXPORT_FORMATS = ['parquet'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-/**
- * The compressions each format can be written with (the seed: "the list only displays
- * compression methods that are compatible with your chosen file format"). Parquet's are its own
- * column codecs; `none` writes uncompressed pages.
- */
-export const COMPRESSIONS_BY_FORMAT: { readonly [F in ExportFormat]: readonly ExportCodec[] } = {
-  parquet: ['snappy', 'gzip', 'zstd', 'none'],
-};
+export { COMPRESSIONS_BY_FORMAT, EXPORT_FORMATS, type ExportFormat } from '../export/formats';
 
 /** Windows are whole minutes and align with days: a day holds a whole number of them. */
 export const MINUTES_PER_DAY = 1440;
@@ -59,8 +48,8 @@ const outboundFields = z.object({
   /** Files are written under this folder ('' for the bucket root). */
   writePrefix: folderSchema.default(''),
   format: z.enum(EXPORT_FORMATS, { error: `a file format: ${EXPORT_FORMATS.join(', ')}` }).default('parquet'),
-  /** Checked against the format below: which compressions exist depends on it. */
-  compression: z.string().default('snappy'),
+  /** Checked against the format below: which compressions exist depends on it; the format's first when absent. */
+  compression: z.string().optional(),
   /** One export window per interval, in minutes. */
   intervalMinutes: intervalMinutesSchema.default(DEFAULT_INTERVAL_MINUTES),
 });
@@ -69,12 +58,15 @@ const compressionOf = (format: ExportFormat, compression: string): ExportCodec |
   COMPRESSIONS_BY_FORMAT[format].find((c) => c === compression);
 
 export const outboundConfigSchema = outboundFields.transform((c, ctx) => {
-  const compression = compressionOf(c.format, c.compression);
+  const compression = c.compression === undefined ? defaultCompressionOf(c.format) : compressionOf(c.format, c.compression);
   if (compression === undefined) {
+    const elsewhere = compressionsFitting(c.compression!);
     ctx.addIssue({
       code: 'custom',
       path: ['compression'],
-      message: `${JSON.stringify(c.compression)} is not a compression for ${c.format} files; choose one of: ${COMPRESSIONS_BY_FORMAT[c.format].join(', ')}`,
+      message:
+        `${JSON.stringify(c.compression)} is not a compression for ${c.format} files; choose one of: ${COMPRESSIONS_BY_FORMAT[c.format].join(', ')}` +
+        (elsewhere.length > 0 ? ` (${c.compression} is one for ${elsewhere.join(', ')})` : ''),
     });
     return z.NEVER;
   }

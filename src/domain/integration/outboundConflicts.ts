@@ -45,10 +45,10 @@ function shapeOf(writePrefix: string, key: string): KeyShape {
  * manifest and `_SUCCESS` of any window. Part numbers have at least five digits; `digitsUpTo`
  * bounds how many are tried (a suffix of n characters cannot tell more than n digits apart).
  */
-function exportKeyShapes(c: Pick<OutboundConfig, 'writePrefix' | 'compression'>, digitsUpTo: number): KeyShape[] {
+function exportKeyShapes(c: Pick<OutboundConfig, 'writePrefix' | 'format' | 'compression'>, digitsUpTo: number): KeyShape[] {
   const shapes = [shapeOf(c.writePrefix, manifestKey(c.writePrefix, WINDOW_SAMPLE)), shapeOf(c.writePrefix, successKey(c.writePrefix, WINDOW_SAMPLE))];
   for (let digits = 5; digits <= Math.max(5, digitsUpTo); digits++) {
-    shapes.push(shapeOf(c.writePrefix, partKey(c.writePrefix, WINDOW_SAMPLE, digits === 5 ? 0 : 10 ** (digits - 1), c.compression)));
+    shapes.push(shapeOf(c.writePrefix, partKey(c.writePrefix, WINDOW_SAMPLE, digits === 5 ? 0 : 10 ** (digits - 1), c.format, c.compression)));
   }
   return shapes;
 }
@@ -78,7 +78,7 @@ function keyOfShape(shape: KeyShape, prefix: string, suffix: string): string | u
  * `.json`, `_SUCCESS`, `S` ..., or no suffixes at all); a folder below it only when it is one
  * window's folder.
  */
-export function exportKeyMatchedBy(filter: FileFilter, config: Pick<OutboundConfig, 'writePrefix' | 'compression'>): string | undefined {
+export function exportKeyMatchedBy(filter: FileFilter, config: Pick<OutboundConfig, 'writePrefix' | 'format' | 'compression'>): string | undefined {
   const prefix = filter.prefix ? filter.prefix + '/' : '';
   const suffixes = filter.suffixes.length === 0 ? [''] : filter.suffixes;
   const longest = Math.max(...suffixes.map((s) => s.length));

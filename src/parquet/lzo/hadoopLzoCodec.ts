@@ -1,7 +1,8 @@
 /**
- * LZO1X decompression of Parquet page payloads, as Hadoop/Spark parquet-mr write them
- * (com.hadoop.compression.lzo.LzoCodec: Hadoop BlockCompressorStream framing around LZO1X), with
- * raw LZO1X as a fallback.
+ * LZO1X for Parquet page payloads in the framing Hadoop/Spark parquet-mr use
+ * (com.hadoop.compression.lzo.LzoCodec: Hadoop BlockCompressorStream framing around LZO1X):
+ * decompression (with raw LZO1X as a fallback) for files customers send, compression for the
+ * LZO exports we write.
  */
 import { createRequire } from 'node:module';
 import { describeError } from './errors';
@@ -9,6 +10,8 @@ import { describeError } from './errors';
 interface LzoModule {
   /** LZO1X decompression (lzo1x_decompress_safe) into a buffer of at most maxLength bytes. */
   decompress(input: Buffer, maxLength: number): Buffer;
+  /** LZO1X-1 compression of the whole input. */
+  compress(input: Buffer): Buffer;
 }
 
 // The lzo package ships no type declarations; this is its typed surface as used here.
@@ -133,4 +136,33 @@ function lzo1xDecompress(input: Buffer, maxLength: number): Decoded {
   } catch (error) {
     return { ok: false, reason: describeError(error) };
   }
+}
+
+/**
+ * The largest block of page bytes compressed as one Hadoop block. Hadoop's LzoCodec streams
+ * blocks of at most its buffer (256 KiB by default) less the LZO worst-case overhead, and its
+ * decompressor sizes its buffers from the same setting; 128 KiB stays inside both even for a
+ * reader configured with half the default buffer, and costs nothing in ratio (LZO1X looks back
+ * at most 48 KiB).
+ */
+export const HADOOP_LZO_BLOCK_BYTES = 128 * 1024;
+
+/**
+ * Compresses one page's bytes in Hadoop's block framing, as `com.hadoop.compression.lzo.LzoCodec`
+ * writes them: per block, a u32 BE of its uncompressed length, then one chunk (u32 BE compressed
+ * length + LZO1X). An empty page is one empty block, which is what BlockCompressorStream.finish()
+ * writes for no input.
+ */
+export function compressHadoopLzo(data: Buffer, blockBytes = HADOOP_LZO_BLOCK_BYTES): Buffer {
+  if (data.length === 0) return Buffer.alloc(4);
+  const pieces: Buffer[] = [];
+  for (let start = 0; start < data.length; start += blockBytes) {
+    const block = data.subarray(start, Math.min(start + blockBytes, data.length));
+    const compressed = lzo.compress(block);
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(block.length, 0);
+    header.writeUInt32BE(compressed.length, 4);
+    pieces.push(header, compressed);
+  }
+  return Buffer.concat(pieces);
 }

@@ -1,11 +1,12 @@
 /**
- * Pages of an LZO column chunk: reads each page, checks its CRC, decompresses it and gives it a
- * header that describes it as UNCOMPRESSED.
+ * Pages of a column chunk rewritten one by one: each page is read, its CRC checked, its payload
+ * decompressed from LZO (files customers send) or compressed to Hadoop-framed LZO (our exports),
+ * and written with a header that describes it as stored.
  */
 import { crc32 } from './crc32';
 import { describeError } from './errors';
 import type { AppendOnlyFile } from './fileIo';
-import { decompressLzo } from './hadoopLzoCodec';
+import { compressHadoopLzo, decompressLzo } from './hadoopLzoCodec';
 import {
   DataPageHeaderV2Field,
   PAGE_TYPE_DATA,
@@ -31,29 +32,58 @@ interface RawPage {
   end: number;
 }
 
-/**
- * Decompresses each page of an LZO column chunk and appends it UNCOMPRESSED with a re-encoded
- * header. Returns old page offset → new page offset.
- */
-export async function appendUncompressedPages(
+export interface RewrittenPages {
+  /** Old page offset → new page offset. */
+  pageOffsets: Map<number, number>;
+  /** Page headers plus uncompressed payloads, as written: the chunk's total_uncompressed_size. */
+  uncompressedBytes: number;
+}
+
+/** A page as written: its payload as stored and the header that describes it. */
+interface PageOut {
+  header: ThriftStruct;
+  stored: Buffer;
+}
+
+async function appendRewrittenPages(
   chunkBytes: Buffer,
   chunkStart: number,
   column: string,
   output: AppendOnlyFile,
-): Promise<Map<number, number>> {
+  rewrite: (page: RawPage, context: PageContext) => PageOut,
+): Promise<RewrittenPages> {
   const pageOffsets = new Map<number, number>();
+  let uncompressedBytes = 0;
   let position = 0;
   while (position < chunkBytes.length) {
     const context = { column, pageOffset: chunkStart + position };
     const page = readPage(chunkBytes, position, context);
     verifyPageCrc(page, context);
-    const uncompressed = uncompressPagePayload(page, context);
+    const { header, stored } = rewrite(page, context);
+    const encodedHeader = encodeThriftStruct(header);
     pageOffsets.set(context.pageOffset, output.position);
-    await output.append(encodeThriftStruct(uncompressedPageHeader(page.header, uncompressed)));
-    await output.append(uncompressed);
+    await output.append(encodedHeader);
+    await output.append(stored);
+    uncompressedBytes += encodedHeader.length + page.uncompressedSize;
     position = page.end;
   }
-  return pageOffsets;
+  return { pageOffsets, uncompressedBytes };
+}
+
+/** Decompresses each page of an LZO column chunk and appends it UNCOMPRESSED with a re-encoded header. */
+export function appendUncompressedPages(chunkBytes: Buffer, chunkStart: number, column: string, output: AppendOnlyFile): Promise<RewrittenPages> {
+  return appendRewrittenPages(chunkBytes, chunkStart, column, output, (page, context) => {
+    const uncompressed = uncompressPagePayload(page, context);
+    return { header: storedPageHeader(page.header, uncompressed, false), stored: uncompressed };
+  });
+}
+
+/** Compresses each page of an UNCOMPRESSED column chunk to Hadoop-framed LZO and appends it with a re-encoded header. */
+export function appendLzoPages(chunkBytes: Buffer, chunkStart: number, column: string, output: AppendOnlyFile): Promise<RewrittenPages> {
+  return appendRewrittenPages(chunkBytes, chunkStart, column, output, (page, context) => {
+    const compressed = compressPagePayload(page, context);
+    return { header: storedPageHeader(page.header, compressed, true), stored: compressed };
+  });
 }
 
 function readPage(chunkBytes: Buffer, position: number, context: PageContext): RawPage {
@@ -105,6 +135,21 @@ function uncompressPagePayload(page: RawPage, context: PageContext): Buffer {
   }
 }
 
+/** In data page v2 the repetition and definition levels precede the values, never compressed. */
+function levelsLengthOf(page: RawPage, context: PageContext): number {
+  const v2 = page.header.get(PageHeaderField.dataPageHeaderV2)?.value;
+  if (!(v2 instanceof ThriftStruct)) {
+    throw pageError(context, 'DATA_PAGE_V2 without data_page_header_v2');
+  }
+  const levelsLength =
+    requiredI32(v2, DataPageHeaderV2Field.repetitionLevelsByteLength) +
+    requiredI32(v2, DataPageHeaderV2Field.definitionLevelsByteLength);
+  if (levelsLength < 0 || levelsLength > page.payload.length || levelsLength > page.uncompressedSize) {
+    throw pageError(context, `levels length ${levelsLength} does not fit in the page`);
+  }
+  return levelsLength;
+}
+
 /** In data page v2 only the values are compressed; the repetition/definition levels precede them raw. */
 function uncompressDataPageV2(page: RawPage, context: PageContext): Buffer {
   const v2 = page.header.get(PageHeaderField.dataPageHeaderV2)?.value;
@@ -114,27 +159,41 @@ function uncompressDataPageV2(page: RawPage, context: PageContext): Buffer {
   if (v2.get(DataPageHeaderV2Field.isCompressed)?.value === false) {
     return page.payload;
   }
-  const levelsLength =
-    requiredI32(v2, DataPageHeaderV2Field.repetitionLevelsByteLength) +
-    requiredI32(v2, DataPageHeaderV2Field.definitionLevelsByteLength);
-  if (levelsLength < 0 || levelsLength > page.payload.length || levelsLength > page.uncompressedSize) {
-    throw pageError(context, `levels length ${levelsLength} does not fit in the page`);
-  }
+  const levelsLength = levelsLengthOf(page, context);
   const values = decompressLzoPage(page.payload.subarray(levelsLength), page.uncompressedSize - levelsLength, context);
   return Buffer.concat([page.payload.subarray(0, levelsLength), values]);
 }
 
-function uncompressedPageHeader(header: ThriftStruct, uncompressed: Buffer): ThriftStruct {
-  header.setI32(PageHeaderField.compressedPageSize, uncompressed.length);
+function storedPageHeader(header: ThriftStruct, stored: Buffer, compressed: boolean): ThriftStruct {
+  header.setI32(PageHeaderField.compressedPageSize, stored.length);
   if (header.has(PageHeaderField.crc)) {
     // The page CRC covers the page bytes as stored, so it changes with the compression.
-    header.setI32(PageHeaderField.crc, crc32(uncompressed));
+    header.setI32(PageHeaderField.crc, crc32(stored));
   }
   const v2 = header.get(PageHeaderField.dataPageHeaderV2)?.value;
   if (v2 instanceof ThriftStruct) {
-    v2.setBool(DataPageHeaderV2Field.isCompressed, false);
+    v2.setBool(DataPageHeaderV2Field.isCompressed, compressed);
   }
   return header;
+}
+
+/** An uncompressed page's payload in Hadoop-framed LZO; in data page v2 the levels stay raw in front. */
+function compressPagePayload(page: RawPage, context: PageContext): Buffer {
+  if (page.payload.length !== page.uncompressedSize) {
+    throw pageError(context, `page stores ${page.payload.length} bytes for ${page.uncompressedSize} uncompressed: it is not uncompressed`);
+  }
+  switch (page.type) {
+    case PAGE_TYPE_DATA:
+    case PAGE_TYPE_DICTIONARY:
+    case PAGE_TYPE_INDEX:
+      return compressHadoopLzo(page.payload);
+    case PAGE_TYPE_DATA_V2: {
+      const levelsLength = levelsLengthOf(page, context);
+      return Buffer.concat([page.payload.subarray(0, levelsLength), compressHadoopLzo(page.payload.subarray(levelsLength))]);
+    }
+    default:
+      throw pageError(context, `unknown page type ${page.type}`);
+  }
 }
 
 function pageError(context: PageContext, reason: string): Error {

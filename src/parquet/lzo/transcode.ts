@@ -1,7 +1,8 @@
 /**
- * Fallback for Parquet files whose column chunks are LZO-compressed (DuckDB cannot read LZO):
- * rewrites them so every LZO column chunk is stored UNCOMPRESSED. Other column chunks are copied
- * byte for byte; only offsets in the footer change.
+ * Rewrites a Parquet file's column chunks between LZO and UNCOMPRESSED, since DuckDB neither
+ * reads nor writes LZO: files customers send with LZO chunks are made readable (every LZO chunk
+ * stored UNCOMPRESSED), and the LZO exports are DuckDB's uncompressed parts with every chunk
+ * compressed to LZO. Other column chunks are copied byte for byte; only offsets in the footer change.
  *
  * LZO pages are expected as Hadoop/Spark parquet-mr write them (com.hadoop.compression.lzo.LzoCodec,
  * i.e. Hadoop BlockCompressorStream framing around LZO1X); raw LZO1X pages are accepted too.
@@ -16,7 +17,7 @@ import { resolve } from 'node:path';
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { notParquet } from './errors';
 import { AppendOnlyFile, readExactly } from './fileIo';
-import { appendUncompressedPages } from './pages';
+import { appendLzoPages, appendUncompressedPages, type RewrittenPages } from './pages';
 import {
   CODEC_LZO,
   CODEC_UNCOMPRESSED,
@@ -39,9 +40,19 @@ import { optionalI64, requiredI64, ThriftFieldError, type ThriftStruct } from '.
 // ---------------------------------------------------------------------------------------------
 
 export interface LzoTranscodeResult {
-  /** LZO column chunks rewritten as UNCOMPRESSED (other chunks are copied unchanged). */
+  /** Column chunks rewritten (LZO → UNCOMPRESSED, or the reverse); other chunks are copied unchanged. */
   columnChunksRewritten: number;
 }
+
+/** Which chunks a transcode rewrites, how it rewrites their pages, and the codec they end with. */
+interface Direction {
+  from: number;
+  to: number;
+  appendPages(chunkBytes: Buffer, chunkStart: number, column: string, output: AppendOnlyFile): Promise<RewrittenPages>;
+}
+
+const LZO_TO_UNCOMPRESSED: Direction = { from: CODEC_LZO, to: CODEC_UNCOMPRESSED, appendPages: appendUncompressedPages };
+const UNCOMPRESSED_TO_LZO: Direction = { from: CODEC_UNCOMPRESSED, to: CODEC_LZO, appendPages: appendLzoPages };
 
 /** Reads only the footer and says whether any column chunk is LZO-compressed. */
 export async function parquetUsesLzo(path: string): Promise<boolean> {
@@ -60,18 +71,27 @@ export async function parquetUsesLzo(path: string): Promise<boolean> {
  * not carried over (they are optional; dropping them beats re-pointing them); row counts,
  * schema, statistics and key/value metadata are unchanged. On failure no output file is left.
  */
-export async function transcodeLzoToUncompressed(
-  inputPath: string,
-  outputPath: string,
-  signal?: AbortSignal,
-): Promise<LzoTranscodeResult> {
+export function transcodeLzoToUncompressed(inputPath: string, outputPath: string, signal?: AbortSignal): Promise<LzoTranscodeResult> {
+  return transcode(LZO_TO_UNCOMPRESSED, inputPath, outputPath, signal);
+}
+
+/**
+ * Writes outputPath as a copy of inputPath in which every UNCOMPRESSED column chunk is
+ * compressed to LZO in Hadoop's block framing, as Spark and Hive read it through parquet-mr's
+ * `com.hadoop.compression.lzo.LzoCodec`. Page indexes and bloom filters are dropped as above.
+ */
+export function transcodeUncompressedToLzo(inputPath: string, outputPath: string, signal?: AbortSignal): Promise<LzoTranscodeResult> {
+  return transcode(UNCOMPRESSED_TO_LZO, inputPath, outputPath, signal);
+}
+
+async function transcode(direction: Direction, inputPath: string, outputPath: string, signal?: AbortSignal): Promise<LzoTranscodeResult> {
   if (resolve(inputPath) === resolve(outputPath)) {
     throw new Error(`LZO transcode: input and output are the same file: ${inputPath}`);
   }
   const file = await open(inputPath, 'r');
   try {
     const { metadata, footerStart } = await readFooter(file, inputPath);
-    return await writeTranscodedFile({ file, path: inputPath, footerStart, signal }, metadata, outputPath);
+    return await writeTranscodedFile({ file, path: inputPath, footerStart, signal, direction }, metadata, outputPath);
   } finally {
     await file.close();
   }
@@ -90,6 +110,7 @@ interface ParquetInput {
   footerStart: number;
   /** Checked before each column chunk: a cancelled caller stops writing (the output is removed). */
   signal?: AbortSignal;
+  direction: Direction;
 }
 
 async function writeTranscodedFile(
@@ -167,11 +188,12 @@ async function transcodeColumnChunk(input: ParquetInput, ref: ColumnChunkRef, ou
 async function rewriteOrCopyColumnChunk(input: ParquetInput, ref: ColumnChunkRef, output: AppendOnlyFile): Promise<boolean> {
   const location = columnChunkLocation(ref, input);
   const newStart = output.position;
-  const rewritten = codecOf(ref) === CODEC_LZO;
+  const { direction } = input;
+  const rewritten = codecOf(ref) === direction.from;
   if (rewritten) {
     const bytes = await readExactly(input.file, location.start, location.length, input.path);
-    const pageOffsets = await appendUncompressedPages(bytes, location.start, columnPath(ref.meta), output);
-    applyRewrittenChunkMetadata(ref, pageOffsets, newStart, output.position - newStart);
+    const pages = await direction.appendPages(bytes, location.start, columnPath(ref.meta), output);
+    applyRewrittenChunkMetadata(ref, pages, direction.to, newStart, output.position - newStart);
   } else {
     await copyRange(input, location, output);
     const shift = newStart - location.start;
@@ -252,20 +274,16 @@ function dropIndexesAndBloomFilter({ chunk, meta }: ColumnChunkRef): void {
   meta.remove(ColumnMetaDataField.bloomFilterLength);
 }
 
-function applyRewrittenChunkMetadata(
-  ref: ColumnChunkRef,
-  pageOffsets: Map<number, number>,
-  newChunkStart: number,
-  newChunkLength: number,
-): void {
+function applyRewrittenChunkMetadata(ref: ColumnChunkRef, pages: RewrittenPages, codec: number, newChunkStart: number, newChunkLength: number): void {
   const { rowGroup, meta } = ref;
   // Offsets that point at a page follow that page; anything else (e.g. a file_offset that points
   // past the chunk, as some writers do) is pointed at the new chunk start.
-  relocateColumnChunk(ref, (oldOffset) => pageOffsets.get(oldOffset) ?? newChunkStart);
+  relocateColumnChunk(ref, (oldOffset) => pages.pageOffsets.get(oldOffset) ?? newChunkStart);
   const oldUncompressedSize = requiredI64(meta, ColumnMetaDataField.totalUncompressedSize);
-  meta.setI32(ColumnMetaDataField.codec, CODEC_UNCOMPRESSED);
+  meta.setI32(ColumnMetaDataField.codec, codec);
   meta.setI64(ColumnMetaDataField.totalCompressedSize, newChunkLength);
-  meta.setI64(ColumnMetaDataField.totalUncompressedSize, newChunkLength);
+  // Page headers change size with their compressed_page_size, so the uncompressed total is recounted.
+  meta.setI64(ColumnMetaDataField.totalUncompressedSize, pages.uncompressedBytes);
   const totalByteSize = requiredI64(rowGroup, RowGroupField.totalByteSize);
-  rowGroup.setI64(RowGroupField.totalByteSize, totalByteSize + newChunkLength - oldUncompressedSize);
+  rowGroup.setI64(RowGroupField.totalByteSize, totalByteSize + pages.uncompressedBytes - oldUncompressedSize);
 }

@@ -1,0 +1,108 @@
+import { availableParallelism } from 'node:os';
+import { rm } from 'node:fs/promises';
+import type { ExportCodec, ExportFormat, PartLayout } from '../domain/export/formats';
+import { partLayoutOf } from '../domain/export/formats';
+import { type DuckDBConnection, sqlString } from './duckdb';
+import { transcodeUncompressedToLzo } from './lzo/transcode';
+import { compressFile } from './wholeFileCompression';
+
+/**
+ * Writes one export part in its format: DuckDB writes what it can (Parquet with its own codecs,
+ * JSON lines, CSV); LZO pages (our transcoder) and whole-file gzip or bzip2 are applied to
+ * DuckDB's output afterwards, off DuckDB's threads, so the next part is written meanwhile.
+ */
+
+/**
+ * Row groups are fixed in size (DuckDB's default), so a part's layout, and so its bytes, depends
+ * only on its rows; a part of a million rows still is a handful of groups a reader can split.
+ */
+const ROW_GROUP_SIZE = 122_880;
+
+const DUCKDB_PARQUET_CODEC = { snappy: 'snappy', gzip: 'gzip', zstd: 'zstd', none: 'uncompressed', lzo: 'uncompressed' } as const;
+
+/**
+ * DuckDB's COPY options for the file it writes. CSV: a header, RFC 4180 quoting (quotes doubled,
+ * fields with a comma, quote or line break quoted), a null as an empty unquoted field and an
+ * empty string as `""`, LF line ends. JSON lines: one object per line, nulls as `null`, Longs as
+ * numbers.
+ */
+function copyOptions(layout: PartLayout): string {
+  switch (layout.format) {
+    case 'parquet':
+      return `FORMAT parquet, COMPRESSION ${DUCKDB_PARQUET_CODEC[layout.parquetCodec ?? 'none']}, ROW_GROUP_SIZE ${ROW_GROUP_SIZE}`;
+    case 'jsonl':
+      return 'FORMAT json';
+    case 'csv':
+      return 'FORMAT csv, HEADER true';
+  }
+}
+
+const needsFinishing = (layout: PartLayout): boolean => layout.parquetCodec === 'lzo' || layout.wholeFile !== undefined;
+
+/** Turns DuckDB's file into the part: LZO pages, or the whole file compressed; the raw file is removed. */
+async function finishPart(layout: PartLayout, raw: string, file: string, signal?: AbortSignal): Promise<void> {
+  try {
+    if (layout.parquetCodec === 'lzo') await transcodeUncompressedToLzo(raw, file, signal);
+    else if (layout.wholeFile) await compressFile(raw, file, layout.wholeFile, { signal });
+  } finally {
+    await rm(raw, { force: true });
+  }
+}
+
+export interface PartWriterOptions {
+  format: ExportFormat;
+  compression: ExportCodec;
+  /** Parts being finished (LZO, gzip, bzip2) at once, beside DuckDB writing the next (default: the CPUs). */
+  finishConcurrency?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Writes parts one after another with DuckDB, finishing each in the background: `write` resolves
+ * with the part's row count once DuckDB is done with it, and `done` once every part is complete.
+ * A failed finish fails `done` (and the next `write`), never silently leaves a raw file as a part.
+ */
+export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions) {
+  const layout = partLayoutOf(opts.format, opts.compression);
+  const limit = Math.max(1, opts.finishConcurrency ?? availableParallelism());
+  const finishing = new Set<Promise<void>>();
+  let failure: unknown;
+
+  const settleOne = async () => {
+    await Promise.race(finishing);
+  };
+  const throwIfFailed = () => {
+    if (failure !== undefined) throw failure;
+  };
+
+  return {
+    layout,
+    /** Writes `select` (a query that yields the part's rows in order) to `file`. */
+    async write(select: string, file: string): Promise<number> {
+      throwIfFailed();
+      const finish = needsFinishing(layout);
+      const target = finish ? `${file}.raw` : file;
+      const reader = await conn.runAndReadAll(`COPY (${select}) TO ${sqlString(target)} (${copyOptions(layout)})`);
+      const rows = Number(reader.getRows()[0]?.[0] ?? 0);
+      if (finish) {
+        while (finishing.size >= limit) await settleOne();
+        throwIfFailed();
+        const p: Promise<void> = finishPart(layout, target, file, opts.signal)
+          .catch((e: unknown) => {
+            failure ??= e;
+          })
+          .finally(() => finishing.delete(p));
+        finishing.add(p);
+      }
+      return rows;
+    },
+    async done(): Promise<void> {
+      await Promise.all(finishing);
+      throwIfFailed();
+    },
+    /** After a failure elsewhere: waits for running finishes so nothing writes into a removed directory. */
+    async abandon(): Promise<void> {
+      await Promise.allSettled(finishing);
+    },
+  };
+}
