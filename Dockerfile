@@ -45,7 +45,7 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
-# bzip2: whole-file bzip2 is undone with the native tool (the JavaScript fallback is ~4x slower).
+# bzip2: whole-file bzip2 is undone (files sent to us) and done (bzip2 exports) with the native tool; the JavaScript fallbacks are slower.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends bzip2 \
   && rm -rf /var/lib/apt/lists/*
