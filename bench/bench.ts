@@ -17,12 +17,16 @@
  *   (h) the impression intake (its own process, moto as the warehouse): impressions/s accepted and
  *       durable, and p50/p99 latency of a 30,000-impression POST, at 4 and 8 closed-loop clients
  *       (intake.ts; targets and table in intakeResults.ts)
+ *   (i) export formats: writeExportParts on a window of 10M impressions in every format and
+ *       compression, beside one DuckDB COPY of the same rows (exportFormats.ts; exportResults.ts)
  *
  * `npm run bench -- --burst N` runs only the burst figures instead (issue 11), written to
  * bench/out/results-burst.json: N files of 1,000 rows at once (burst.ts), and a worker killed
  * mid-file and replaced (killRecovery.ts). `npm run bench -- --notifications` runs only (f) and
  * (g), written to bench/out/results-notifications.json. `npm run bench -- --intake` runs only (h),
  * written to bench/out/results-intake.json; `--intake-seconds N` shortens (h)'s runs (default 20 s).
+ * `npm run bench -- --export` runs only (i), written to bench/out/results-export.json;
+ * `--export-rows N` shortens its window (default 10,000,000 impressions).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -65,10 +69,12 @@ import { benchEndpointLatency, benchS3ToReport, NotificationResults } from './no
 import { evaluateNotificationTargets, printNotifications } from './notificationResults';
 import { benchIntake, INTAKE_SECONDS } from './intake';
 import { evaluateIntakeTargets, printIntake } from './intakeResults';
+import { benchExport, EXPORT_ROWS, ExportResults } from './exportFormats';
+import { evaluateExportTargets, exportFailures, printExport } from './exportResults';
 
 const cleanup = new Cleanup();
 
-async function main(intakeSeconds: number): Promise<void> {
+async function main(intakeSeconds: number, exportRows: number): Promise<void> {
   installSignalHandlers(cleanup);
   try {
     await mkdir(OUT_DIR, { recursive: true });
@@ -83,7 +89,8 @@ async function main(intakeSeconds: number): Promise<void> {
     const services = await benchServices(cleanup, small, big, expected);
     const notifications = await benchNotifications(small);
     const intake = await benchIntake(cleanup, intakeSeconds);
-    const targets = [...evaluateTargets(local, services), ...evaluateNotificationTargets(notifications), ...evaluateIntakeTargets(intake)];
+    const exported = await benchExport(exportRows);
+    const targets = [...evaluateTargets(local, services), ...evaluateNotificationTargets(notifications), ...evaluateIntakeTargets(intake), ...evaluateExportTargets(exported)];
 
     printMachine(machine, loadAtStart, busyAtStart);
     printFile(big, local.counts);
@@ -91,6 +98,7 @@ async function main(intakeSeconds: number): Promise<void> {
     printEndToEnd(services);
     printNotifications(notifications);
     printIntake(intake);
+    printExport(exported);
     printTargets(targets);
     const note = contentionNote(local, services);
     if (note) console.log(`\n${note}`);
@@ -106,10 +114,12 @@ async function main(intakeSeconds: number): Promise<void> {
       worker: services.worker,
       notifications,
       intake,
+      export: exported,
       targets,
     };
     await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
     console.log(`\nWrote ${resultsPath}`);
+    failIfExportWrong(exported);
   } finally {
     await cleanup.runAll();
   }
@@ -167,6 +177,35 @@ async function mainIntake(intakeSeconds: number): Promise<void> {
   }
 }
 
+/** A run that failed or wrote other rows than the window's distinct impressions fails the bench, after the table is out. */
+function failIfExportWrong(r: ExportResults): void {
+  const failures = exportFailures(r);
+  if (failures.length > 0) throw new BenchFailure(failures.join('\n'));
+}
+
+/** `npm run bench -- --export`: only (i). */
+async function mainExport(exportRows: number): Promise<void> {
+  installSignalHandlers(cleanup);
+  try {
+    await mkdir(OUT_DIR, { recursive: true });
+    const loadAtStart = loadAverage();
+    const busyAtStart = await warnIfBusy();
+    const machine = await machineDescription();
+    const exported = await benchExport(exportRows);
+    const targets = evaluateExportTargets(exported);
+    printMachine(machine, loadAtStart, busyAtStart);
+    printExport(exported);
+    printTargets(targets);
+    const resultsPath = join(OUT_DIR, 'results-export.json');
+    const results = { at: new Date().toISOString(), machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart }, export: exported, targets };
+    await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
+    console.log(`\nWrote ${resultsPath}`);
+    failIfExportWrong(exported);
+  } finally {
+    await cleanup.runAll();
+  }
+}
+
 /** `npm run bench -- --burst N`: only the burst and kill-recovery figures, against one set of services. */
 async function mainBurst(files: number): Promise<void> {
   installSignalHandlers(cleanup);
@@ -210,14 +249,17 @@ async function mainBurst(files: number): Promise<void> {
   }
 }
 
-const USAGE = 'usage: node lib/bench/bench.js [--burst N | --notifications | --intake] [--intake-seconds N]   (npm run bench -- --burst N)';
+const USAGE = 'usage: node lib/bench/bench.js [--burst N | --notifications | --intake | --export] [--intake-seconds N] [--export-rows N]   (npm run bench -- --burst N)';
 
 interface Args {
   burst?: number;
   notifications?: boolean;
   intake?: boolean;
+  export?: boolean;
   /** Seconds of each (h) run, in the full bench or with --intake. */
   intakeSeconds: number;
+  /** Impressions of (i)'s window, in the full bench or with --export. */
+  exportRows: number;
 }
 
 /** A whole number ≥ 1 given to `flag` (as `--flag N` or `--flag=N`). */
@@ -227,25 +269,31 @@ function wholeNumber(flag: string, raw: string | undefined, what: string): numbe
   return n;
 }
 
-/** `--burst N` (files), `--notifications`, `--intake`, `--intake-seconds N`; none of the first three: the full bench. */
+/** `--burst N` (files), `--notifications`, `--intake`, `--export`, `--intake-seconds N`, `--export-rows N`; none of the first four: the full bench. */
 function parseArgs(argv: string[]): Args {
   let burst: number | undefined;
   let notifications = false;
   let intake = false;
+  let exportOnly = false;
   let intakeSeconds: number | undefined;
+  let exportRows: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--notifications') notifications = true;
     else if (arg === '--intake') intake = true;
+    else if (arg === '--export') exportOnly = true;
     else if (arg === '--burst') burst = wholeNumber('--burst', argv[++i], 'a number of files');
     else if (arg.startsWith('--burst=')) burst = wholeNumber('--burst', arg.slice('--burst='.length), 'a number of files');
     else if (arg === '--intake-seconds') intakeSeconds = wholeNumber('--intake-seconds', argv[++i], 'seconds per run');
     else if (arg.startsWith('--intake-seconds=')) intakeSeconds = wholeNumber('--intake-seconds', arg.slice('--intake-seconds='.length), 'seconds per run');
+    else if (arg === '--export-rows') exportRows = wholeNumber('--export-rows', argv[++i], 'impressions in the window');
+    else if (arg.startsWith('--export-rows=')) exportRows = wholeNumber('--export-rows', arg.slice('--export-rows='.length), 'impressions in the window');
     else throw new Error(`unknown argument ${arg}\n${USAGE}`);
   }
-  if ([burst !== undefined, notifications, intake].filter(Boolean).length > 1) throw new Error(`--burst, --notifications and --intake are separate runs\n${USAGE}`);
-  if (intakeSeconds !== undefined && (burst !== undefined || notifications)) throw new Error(`--intake-seconds goes with --intake or the full bench\n${USAGE}`);
-  return { burst, notifications, intake, intakeSeconds: intakeSeconds ?? INTAKE_SECONDS };
+  if ([burst !== undefined, notifications, intake, exportOnly].filter(Boolean).length > 1) throw new Error(`--burst, --notifications, --intake and --export are separate runs\n${USAGE}`);
+  if (intakeSeconds !== undefined && (burst !== undefined || notifications || exportOnly)) throw new Error(`--intake-seconds goes with --intake or the full bench\n${USAGE}`);
+  if (exportRows !== undefined && (burst !== undefined || notifications || intake)) throw new Error(`--export-rows goes with --export or the full bench\n${USAGE}`);
+  return { burst, notifications, intake, export: exportOnly, intakeSeconds: intakeSeconds ?? INTAKE_SECONDS, exportRows: exportRows ?? EXPORT_ROWS };
 }
 
 function argsOrExit(): Args {
@@ -258,8 +306,9 @@ function argsOrExit(): Args {
 }
 
 if (require.main === module) {
-  const { burst, notifications, intake, intakeSeconds } = argsOrExit();
-  (notifications ? mainNotifications() : intake ? mainIntake(intakeSeconds) : burst === undefined ? main(intakeSeconds) : mainBurst(burst)).then(
+  const args = argsOrExit();
+  const { burst, notifications, intake, intakeSeconds, exportRows } = args;
+  (notifications ? mainNotifications() : intake ? mainIntake(intakeSeconds) : args.export ? mainExport(exportRows) : burst === undefined ? main(intakeSeconds, exportRows) : mainBurst(burst)).then(
     () => process.exit(0),
     (err: unknown) => {
       if (cleanup.interrupted) return; // the signal handler stops everything and exits
