@@ -1,3 +1,4 @@
+import './worker/threadPool';
 import { ConfigError, loadSettings } from './config/settings';
 import { SearchAttributesMissing } from './client';
 import { createWorkerProcess } from './worker/workerProcess';

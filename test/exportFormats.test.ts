@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { COMPRESSIONS_BY_FORMAT, defaultCompressionOf, type ExportCodec, EXPORT_FORMATS, type ExportFormat, partFileName } from '../src/domain/export/formats';
 import { IMPRESSION_COLUMNS } from '../src/domain/impressions/impressionSchema';
@@ -184,6 +184,38 @@ describe('export formats: every format and compression read back by the readers 
     assert.deepEqual(Object.keys(first), IMPRESSION_COLUMNS.map((c) => c.name));
     assert.equal(first.label, null);
     assert.equal(typeof first.timestamp, 'number');
+  });
+
+  it('a bzip2 that fails fails the export with its message, and leaves neither a raw file nor a part behind', async () => {
+    const bin = join(dir, 'failing-bin');
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, 'bzip2'), '#!/bin/sh\ncat >/dev/null\necho "bzip2: No space left on device" >&2\nexit 1\n');
+    await chmod(join(bin, 'bzip2'), 0o755);
+    const outDir = join(dir, 'failing-out');
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}${delimiter}${path}`;
+    try {
+      await assert.rejects(
+        withConnection(db, (c) => writeExportParts(c, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'csv', compression: 'bzip2', outDir, partRows: 10, finishConcurrency: 2 })),
+        /bzip2 could not compress .*No space left on device/,
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+    assert.deepEqual(await readdir(outDir), []);
+  });
+
+  it('an aborted export stops finishing its parts, rejects, and leaves no files', async () => {
+    const outDir = join(dir, 'aborted-out');
+    const stop = new AbortController();
+    stop.abort(new Error('cancelled by the test'));
+    for (const [format, compression] of [['csv', 'gzip'], ['parquet', 'lzo']] as const) {
+      await assert.rejects(
+        withConnection(db, (c) => writeExportParts(c, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format, compression, outDir, partRows: 10, signal: stop.signal })),
+        /cancelled by the test|aborted/i,
+      );
+      assert.deepEqual(await readdir(outDir), [], `${format} ${compression}`);
+    }
   });
 
   it('bzip2 Parquet is the whole file compressed: the unpacked file is Parquet with uncompressed pages', async () => {

@@ -58,7 +58,7 @@ describe('LZO writing: Parquet pages compressed in Hadoop framing, as Spark and 
     assert.ok(decoded.ok && decoded.data.length === 0);
   });
 
-  it('turns a DuckDB file whose pages span several Hadoop blocks into LZO that parquet-mr reads row for row, and that our reader turns back into the same rows', async () => {
+  it('turns a DuckDB file whose pages (several hundred KiB each) span several Hadoop blocks into LZO that parquet-mr reads row for row, and that our reader turns back into the same rows', async () => {
     const plain = join(dir, 'plain.parquet');
     const lzo = join(dir, 'lzo.parquet');
     const back = join(dir, 'back.parquet');
@@ -89,5 +89,22 @@ describe('LZO writing: Parquet pages compressed in Hadoop framing, as Spark and 
     await transcodeLzoToUncompressed(lzo, back);
     const again = await withConnection(db, (c) => queryObjects(c, `SELECT * FROM read_parquet(${sqlString(back)}) ORDER BY n`));
     assert.deepEqual(again, expected);
+  });
+
+  it('compresses data page v2 values and leaves their levels raw: parquet-mr reads the LZO file with every null in place', async () => {
+    const plain = join(dir, 'plain-v2.parquet');
+    const lzo = join(dir, 'lzo-v2.parquet');
+    await withConnection(db, (c) =>
+      c.run(
+        `COPY (SELECT i::BIGINT AS n, CASE WHEN i % 4 = 0 THEN NULL ELSE 'value-' || (i % 97) END AS v FROM range(20000) t(i))
+         TO ${sqlString(plain)} (FORMAT parquet, COMPRESSION uncompressed, PARQUET_VERSION V2)`,
+      ),
+    );
+    await transcodeUncompressedToLzo(plain, lzo);
+    const mr = await readWithParquetMr(lzo);
+    assert.deepEqual([...new Set(mr.codecs)], ['LZO']);
+    const rows = mr.rows.map((r) => ({ n: Number(r.n), v: r.v })).sort((a, b) => a.n - b.n);
+    assert.equal(rows.length, 20_000);
+    assert.ok(rows.every((r) => r.v === (r.n % 4 === 0 ? null : `value-${r.n % 97}`)));
   });
 });

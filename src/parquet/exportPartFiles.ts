@@ -4,7 +4,7 @@ import type { ExportCodec, ExportFormat, PartLayout } from '../domain/export/for
 import { partLayoutOf } from '../domain/export/formats';
 import { type DuckDBConnection, sqlString } from './duckdb';
 import { transcodeUncompressedToLzo } from './lzo/transcode';
-import { compressFile } from './wholeFileCompression';
+import { bzip2Encoder, compressFile } from './wholeFileCompression';
 
 /**
  * Writes one export part in its format: DuckDB writes what it can (Parquet with its own codecs,
@@ -52,25 +52,33 @@ async function finishPart(layout: PartLayout, raw: string, file: string, signal?
 export interface PartWriterOptions {
   format: ExportFormat;
   compression: ExportCodec;
-  /** Parts being finished (LZO, gzip, bzip2) at once, beside DuckDB writing the next (default: the CPUs). */
+  /**
+   * Parts being finished at once beside DuckDB writing the next. gzip and the system bzip2 run
+   * off the main thread (libuv's pool, a child process): default, the CPUs. LZO pages and the
+   * JavaScript bzip2 run on the main thread, where more than one at a time only adds memory: 1.
+   */
   finishConcurrency?: number;
   signal?: AbortSignal;
 }
 
+/** Whether finishing this layout runs on the main thread (see finishConcurrency). */
+const finishesOnMainThread = (layout: PartLayout): boolean => layout.parquetCodec === 'lzo' || (layout.wholeFile === 'bzip2' && bzip2Encoder() === 'js');
+
 /**
  * Writes parts one after another with DuckDB, finishing each in the background: `write` resolves
  * with the part's row count once DuckDB is done with it, and `done` once every part is complete.
- * A failed finish fails `done` (and the next `write`), never silently leaves a raw file as a part.
+ * The first failed finish stops the others (they are aborted) and fails `done` and the next
+ * `write`; no raw file is ever left as a part, nor left behind.
  */
 export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions) {
   const layout = partLayoutOf(opts.format, opts.compression);
-  const limit = Math.max(1, opts.finishConcurrency ?? availableParallelism());
+  const limit = Math.max(1, opts.finishConcurrency ?? (finishesOnMainThread(layout) ? 1 : availableParallelism()));
   const finishing = new Set<Promise<void>>();
+  // Aborted on the first failure, or when the caller gives up: running finishes stop early.
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   let failure: unknown;
 
-  const settleOne = async () => {
-    await Promise.race(finishing);
-  };
   const throwIfFailed = () => {
     if (failure !== undefined) throw failure;
   };
@@ -85,11 +93,15 @@ export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions
       const reader = await conn.runAndReadAll(`COPY (${select}) TO ${sqlString(target)} (${copyOptions(layout)})`);
       const rows = Number(reader.getRows()[0]?.[0] ?? 0);
       if (finish) {
-        while (finishing.size >= limit) await settleOne();
-        throwIfFailed();
-        const p: Promise<void> = finishPart(layout, target, file, opts.signal)
+        while (finishing.size >= limit) await Promise.race(finishing);
+        if (failure !== undefined) {
+          await rm(target, { force: true });
+          throw failure;
+        }
+        const p: Promise<void> = finishPart(layout, target, file, signal)
           .catch((e: unknown) => {
             failure ??= e;
+            stop.abort(e);
           })
           .finally(() => finishing.delete(p));
         finishing.add(p);
@@ -100,8 +112,9 @@ export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions
       await Promise.all(finishing);
       throwIfFailed();
     },
-    /** After a failure elsewhere: waits for running finishes so nothing writes into a removed directory. */
+    /** After a failure elsewhere: stops running finishes and waits for them, so nothing writes into a removed directory. */
     async abandon(): Promise<void> {
+      stop.abort(new Error('the export of this window failed'));
       await Promise.allSettled(finishing);
     },
   };

@@ -136,6 +136,8 @@ async function systemBzip2(input: string, output: string, signal?: AbortSignal):
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const kill = () => child.kill('SIGKILL');
     signal?.addEventListener('abort', kill, { once: true });
+    // An abort while the files were being opened came before the listener.
+    if (signal?.aborted) kill();
     try {
       const ended = await new Promise<{ spawnError?: NodeJS.ErrnoException; code: number | null; killedBy: NodeJS.Signals | null }>((resolve) => {
         child.once('error', (spawnError: NodeJS.ErrnoException) => resolve({ spawnError, code: null, killedBy: null }));

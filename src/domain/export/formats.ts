@@ -25,7 +25,7 @@ export const COMPRESSIONS_BY_FORMAT: { readonly [F in ExportFormat]: readonly Ex
 
 export const defaultCompressionOf = (format: ExportFormat): ExportCodec => COMPRESSIONS_BY_FORMAT[format][0]!;
 
-export const compressionsFitting = (compression: string): ExportFormat[] => EXPORT_FORMATS.filter((f) => COMPRESSIONS_BY_FORMAT[f].some((c) => c === compression));
+export const formatsWith = (compression: string): ExportFormat[] => EXPORT_FORMATS.filter((f) => COMPRESSIONS_BY_FORMAT[f].some((c) => c === compression));
 
 /** Parquet's column codecs; 'lzo' is written by our transcoder, since DuckDB has no LZO writer. */
 export type ParquetCodec = 'snappy' | 'gzip' | 'zstd' | 'lzo' | 'none';

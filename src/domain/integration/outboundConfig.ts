@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COMPRESSIONS_BY_FORMAT, compressionsFitting, defaultCompressionOf, EXPORT_FORMATS, type ExportCodec, type ExportFormat } from '../export/formats';
+import { COMPRESSIONS_BY_FORMAT, formatsWith, defaultCompressionOf, EXPORT_FORMATS, type ExportCodec, type ExportFormat } from '../export/formats';
 import { environmentIdSchema, inboundConfigSchema, regionSchema } from './inboundConfig';
 
 export { describeIssues } from './inboundConfig';
@@ -60,7 +60,7 @@ const compressionOf = (format: ExportFormat, compression: string): ExportCodec |
 export const outboundConfigSchema = outboundFields.transform((c, ctx) => {
   const compression = c.compression === undefined ? defaultCompressionOf(c.format) : compressionOf(c.format, c.compression);
   if (compression === undefined) {
-    const elsewhere = compressionsFitting(c.compression!);
+    const elsewhere = formatsWith(c.compression!);
     ctx.addIssue({
       code: 'custom',
       path: ['compression'],

@@ -139,11 +139,11 @@ function lzo1xDecompress(input: Buffer, maxLength: number): Decoded {
 }
 
 /**
- * The largest block of page bytes compressed as one Hadoop block. Hadoop's LzoCodec streams
- * blocks of at most its buffer (256 KiB by default) less the LZO worst-case overhead, and its
- * decompressor sizes its buffers from the same setting; 128 KiB stays inside both even for a
- * reader configured with half the default buffer, and costs nothing in ratio (LZO1X looks back
- * at most 48 KiB).
+ * The largest block of page bytes compressed as one Hadoop block. Hadoop's LzoCodec writes blocks
+ * of at most its buffer (io.compression.codec.lzo.buffersize, 256 KiB by default) less LZO1X's
+ * worst-case expansion (buffer/16 + 67), and its decompressor sizes its buffers from the same
+ * setting; 128 KiB, whose worst case is 136 KiB, stays inside the default with room to spare and
+ * costs nothing in ratio (LZO1X looks back at most 48 KiB).
  */
 export const HADOOP_LZO_BLOCK_BYTES = 128 * 1024;
 
