@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { COMPRESSIONS_BY_FORMAT, defaultCompressionOf, type ExportCodec, EXPORT_FORMATS, type ExportFormat, partFileName } from '../src/domain/export/formats';
 import { IMPRESSION_COLUMNS } from '../src/domain/impressions/impressionSchema';
@@ -12,6 +12,7 @@ import { writeExportParts } from '../src/parquet/exportWindow';
 import { parquetUsesLzo } from '../src/parquet/lzo/transcode';
 import { batchContext, COLUMNS_SQL, contractRow, inExportOrder, intakeFile, parquetCodecs, readParts, readWithParquetjs } from './support/exportFiles';
 import { readWithParquetMr } from './support/parquetMr';
+import { withFailingBzip2OnPath } from './support/withoutBzip2';
 import { PROJECT_ROOT } from './support/paths';
 
 const run = promisify(execFile);
@@ -187,21 +188,13 @@ describe('export formats: every format and compression read back by the readers 
   });
 
   it('a bzip2 that fails fails the export with its message, and leaves neither a raw file nor a part behind', async () => {
-    const bin = join(dir, 'failing-bin');
-    await mkdir(bin, { recursive: true });
-    await writeFile(join(bin, 'bzip2'), '#!/bin/sh\ncat >/dev/null\necho "bzip2: No space left on device" >&2\nexit 1\n');
-    await chmod(join(bin, 'bzip2'), 0o755);
     const outDir = join(dir, 'failing-out');
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}${delimiter}${path}`;
-    try {
-      await assert.rejects(
+    await withFailingBzip2OnPath(dir, ['bzip2: No space left on device'], () =>
+      assert.rejects(
         withConnection(db, (c) => writeExportParts(c, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'csv', compression: 'bzip2', outDir, partRows: 10, finishConcurrency: 2 })),
         /bzip2 could not compress .*No space left on device/,
-      );
-    } finally {
-      process.env.PATH = path;
-    }
+      ),
+    );
     assert.deepEqual(await readdir(outDir), []);
   });
 

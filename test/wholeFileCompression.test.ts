@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { bzip2Encoder, compressFile, FILE_EXTENSION, JS_BZIP2_CHUNK_BYTES } from '../src/parquet/wholeFileCompression';
+import { withFailingBzip2OnPath } from './support/withoutBzip2';
 
 /** Impression-like JSON lines, deterministic, at least `bytes` long. */
 function jsonLines(bytes: number): Buffer {
@@ -109,18 +110,10 @@ describe('whole-file compression of export parts', function () {
   });
 
   it('rejects when the bzip2 encoder fails, with its exit code and message, and removes the partial output', async () => {
-    const bin = join(dir, 'failing-bin');
-    await mkdir(bin);
-    await writeFile(join(bin, 'bzip2'), '#!/bin/sh\nhead -c 100\necho "bzip2: I/O or other error, bailing out.  Possible reason follows." >&2\necho "bzip2: No space left on device" >&2\nexit 1\n');
-    await chmod(join(bin, 'bzip2'), 0o755);
     const out = join(dir, 'failing.bz2');
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}${delimiter}${path}`;
-    try {
-      await assert.rejects(compressFile(small, out, 'bzip2', { bzip2: 'system' }), /bzip2 exited with 1: I\/O or other error, bailing out\. +Possible reason follows\. No space left on device/);
-    } finally {
-      process.env.PATH = path;
-    }
+    await withFailingBzip2OnPath(dir, ['bzip2: I/O or other error, bailing out.  Possible reason follows.', 'bzip2: No space left on device'], () =>
+      assert.rejects(compressFile(small, out, 'bzip2', { bzip2: 'system' }), /bzip2 exited with 1: I\/O or other error, bailing out\. +Possible reason follows\. No space left on device/),
+    );
     assert.equal(existsSync(out), false);
   });
 

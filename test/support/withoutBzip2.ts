@@ -1,7 +1,29 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+
 /** Runs `fn` with a PATH that has no `bzip2`, so the JavaScript decoder is the one used. */
 export async function withoutBzip2OnPath<T>(fn: () => Promise<T>): Promise<T> {
   const path = process.env.PATH;
   process.env.PATH = '/nonexistent-fme-test-bin';
+  try {
+    return await fn();
+  } finally {
+    process.env.PATH = path;
+  }
+}
+
+/**
+ * Runs `fn` with a `bzip2` first on PATH that reads its input, prints `stderr` lines as the real
+ * one does when it fails, and exits 1: an encoder failing (disk full) without filling the disk.
+ */
+export async function withFailingBzip2OnPath<T>(dir: string, stderr: string[], fn: () => Promise<T>): Promise<T> {
+  const bin = join(dir, 'failing-bzip2-bin');
+  await mkdir(bin, { recursive: true });
+  const lines = stderr.map((l) => `echo ${JSON.stringify(l)} >&2`).join('\n');
+  await writeFile(join(bin, 'bzip2'), `#!/bin/sh\nhead -c 100 >/dev/null\n${lines}\nexit 1\n`);
+  await chmod(join(bin, 'bzip2'), 0o755);
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}${delimiter}${path}`;
   try {
     return await fn();
   } finally {
