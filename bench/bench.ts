@@ -63,11 +63,12 @@ import {
   printKillRecovery,
   printLocal,
   printTargets,
+  type Target,
 } from './results';
 import { startServices } from './services';
 import { benchEndpointLatency, benchS3ToReport, NotificationResults } from './notifications';
 import { evaluateNotificationTargets, printNotifications } from './notificationResults';
-import { benchIntake, INTAKE_SECONDS } from './intake';
+import { benchIntake, INTAKE_SECONDS, type IntakeResults } from './intake';
 import { evaluateIntakeTargets, printIntake } from './intakeResults';
 import { benchExport, EXPORT_ROWS, ExportResults } from './exportFormats';
 import { evaluateExportTargets, exportFailures, printExport } from './exportResults';
@@ -132,50 +133,64 @@ async function benchNotifications(small: EventFile): Promise<NotificationResults
   return { latency, s3ToReport };
 }
 
-/** `npm run bench -- --notifications`: only (f) and (g). */
-async function mainNotifications(): Promise<void> {
+/** What a figure run on its own measures, prints and writes under `results` in its JSON. */
+interface SingleFigure<R> {
+  /** bench/out/results-<name>.json */
+  name: string;
+  measure(): Promise<{ result: R; results: Record<string, unknown> }>;
+  print(result: R): void;
+  evaluate(result: R): Target[];
+  /** Runs after the results are written: a check that fails the bench once the table is out. */
+  check?(result: R): void;
+}
+
+/** One figure on its own (--notifications, --intake, --export): machine, table, targets, results file. */
+async function mainFigure<R>(figure: SingleFigure<R>): Promise<void> {
   installSignalHandlers(cleanup);
   try {
     await mkdir(OUT_DIR, { recursive: true });
     const loadAtStart = loadAverage();
     const busyAtStart = await warnIfBusy();
-    const small = await ensureEventFile(SMALL_ROWS);
     const machine = await machineDescription();
-    const notifications = await benchNotifications(small);
-    const targets = evaluateNotificationTargets(notifications);
+    const { result, results } = await figure.measure();
+    const targets = figure.evaluate(result);
     printMachine(machine, loadAtStart, busyAtStart);
-    printNotifications(notifications);
+    figure.print(result);
     printTargets(targets);
-    const resultsPath = join(OUT_DIR, 'results-notifications.json');
-    const results = { at: new Date().toISOString(), machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart }, files: { small }, notifications, targets };
-    await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
+    const resultsPath = join(OUT_DIR, `results-${figure.name}.json`);
+    const written = { at: new Date().toISOString(), machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart }, ...results, targets };
+    await writeFile(resultsPath, JSON.stringify(written, null, 2) + '\n');
     console.log(`\nWrote ${resultsPath}`);
+    figure.check?.(result);
   } finally {
     await cleanup.runAll();
   }
 }
 
+/** `npm run bench -- --notifications`: only (f) and (g). */
+const mainNotifications = () =>
+  mainFigure<NotificationResults>({
+    name: 'notifications',
+    async measure() {
+      const small = await ensureEventFile(SMALL_ROWS);
+      const notifications = await benchNotifications(small);
+      return { result: notifications, results: { files: { small }, notifications } };
+    },
+    print: printNotifications,
+    evaluate: evaluateNotificationTargets,
+  });
+
 /** `npm run bench -- --intake`: only (h); the intake's settings are in `intake.settings`. */
-async function mainIntake(intakeSeconds: number): Promise<void> {
-  installSignalHandlers(cleanup);
-  try {
-    await mkdir(OUT_DIR, { recursive: true });
-    const loadAtStart = loadAverage();
-    const busyAtStart = await warnIfBusy();
-    const machine = await machineDescription();
-    const intake = await benchIntake(cleanup, intakeSeconds);
-    const targets = evaluateIntakeTargets(intake);
-    printMachine(machine, loadAtStart, busyAtStart);
-    printIntake(intake);
-    printTargets(targets);
-    const resultsPath = join(OUT_DIR, 'results-intake.json');
-    const results = { at: new Date().toISOString(), machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart }, intake, targets };
-    await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
-    console.log(`\nWrote ${resultsPath}`);
-  } finally {
-    await cleanup.runAll();
-  }
-}
+const mainIntake = (intakeSeconds: number) =>
+  mainFigure<IntakeResults>({
+    name: 'intake',
+    async measure() {
+      const intake = await benchIntake(cleanup, intakeSeconds);
+      return { result: intake, results: { intake } };
+    },
+    print: printIntake,
+    evaluate: evaluateIntakeTargets,
+  });
 
 /** A run that failed or wrote other rows than the window's distinct impressions fails the bench, after the table is out. */
 function failIfExportWrong(r: ExportResults): void {
@@ -184,27 +199,17 @@ function failIfExportWrong(r: ExportResults): void {
 }
 
 /** `npm run bench -- --export`: only (i). */
-async function mainExport(exportRows: number): Promise<void> {
-  installSignalHandlers(cleanup);
-  try {
-    await mkdir(OUT_DIR, { recursive: true });
-    const loadAtStart = loadAverage();
-    const busyAtStart = await warnIfBusy();
-    const machine = await machineDescription();
-    const exported = await benchExport(exportRows);
-    const targets = evaluateExportTargets(exported);
-    printMachine(machine, loadAtStart, busyAtStart);
-    printExport(exported);
-    printTargets(targets);
-    const resultsPath = join(OUT_DIR, 'results-export.json');
-    const results = { at: new Date().toISOString(), machine: { ...machine, loadAverageAtStart: loadAtStart, busyShareAtStart: busyAtStart }, export: exported, targets };
-    await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
-    console.log(`\nWrote ${resultsPath}`);
-    failIfExportWrong(exported);
-  } finally {
-    await cleanup.runAll();
-  }
-}
+const mainExport = (exportRows: number) =>
+  mainFigure<ExportResults>({
+    name: 'export',
+    async measure() {
+      const exported = await benchExport(exportRows);
+      return { result: exported, results: { export: exported } };
+    },
+    print: printExport,
+    evaluate: evaluateExportTargets,
+    check: failIfExportWrong,
+  });
 
 /** `npm run bench -- --burst N`: only the burst and kill-recovery figures, against one set of services. */
 async function mainBurst(files: number): Promise<void> {
