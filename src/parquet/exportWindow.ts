@@ -80,6 +80,11 @@ export async function writeExportParts(conn: DuckDBConnection, input: ExportPart
   const inWindow = `${inEnvironments} AND receptionTimestamp >= ${w.start} AND receptionTimestamp < ${w.end}`;
   const id = randomUUID().replace(/-/g, '');
   const [table, earlier, repeated, winners] = ['export_rows', 'export_earlier', 'export_repeated', 'export_winners'].map((t) => `${t}_${id}`) as [string, string, string, string];
+  // Parts are rowid ranges written without an ORDER BY, so this connection must keep the table's
+  // order in what it writes; openDuckDb turns insertion order off for the instance (it costs
+  // memory elsewhere), so it is turned on for this session only, and restored after.
+  const [[ordered]] = (await conn.runAndReadAll(`SELECT current_setting('preserve_insertion_order')`)).getRows() as [[boolean]];
+  await conn.run('SET SESSION preserve_insertion_order = true');
   try {
     // Set-based, and only one pass reads whole rows, so 10M rows stay cheap:
     //   1. narrow passes over the hashes: those received in the lookback (a retried batch
@@ -88,10 +93,8 @@ export async function writeExportParts(conn: DuckDBConnection, input: ExportPart
     //   3. one pass over the window's rows that drops the lookback's hashes and all but the kept
     //      copy of a repeated one, sorted once into a table.
     // The table is filled in that order, so its rowids are the export order and a part is a rowid
-    // range, with no sort of its own. (An ORDER BY source is inserted in its order even with
-    // preserve_insertion_order off: its order is fixed, not insertion order; the tests check the
-    // order with 4 threads.) At 10M rows on 2 cores this is 10 s, against 67 s for two window
-    // functions over every row.
+    // range, with no sort of its own (insertion order is on for this session, see above). At 10M
+    // rows on 2 cores this is 10 s, against 67 s for two window functions over every row.
     await conn.run(
       `CREATE TEMP TABLE ${earlier} AS SELECT DISTINCT contentHash FROM ${source}
        WHERE ${inEnvironments} AND receptionTimestamp >= ${lookbackStart} AND receptionTimestamp < ${w.start} AND contentHash IS NOT NULL`,
@@ -140,5 +143,6 @@ export async function writeExportParts(conn: DuckDBConnection, input: ExportPart
   } finally {
     // Best effort: after an interrupted query the table dies with the connection anyway, and the query's error is the one to report.
     for (const t of [table, earlier, repeated, winners]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
+    await conn.run(`SET SESSION preserve_insertion_order = ${ordered ? 'true' : 'false'}`).catch(() => undefined);
   }
 }
