@@ -10,10 +10,8 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { COMPRESSIONS_BY_FORMAT, EXPORT_FORMATS, type ExportCodec, type ExportFormat } from '../src/domain/export/formats';
-import { IMPRESSION_COLUMNS } from '../src/domain/impressions/impressionSchema';
-import { openDuckDb, sqlIdent, sqlString, withConnection, type DuckDBInstance } from '../src/parquet/duckdb';
-import { DEFAULT_PART_ROWS, writeExportParts } from '../src/parquet/exportWindow';
-import { duckType } from '../src/parquet/impressionSql';
+import { openDuckDb, sqlString, withConnection, type DuckDBInstance } from '../src/parquet/duckdb';
+import { DEFAULT_PART_ROWS, EXPORT_NAMES, EXPORT_SELECT, ORDER_BY, writeExportParts } from '../src/parquet/exportWindow';
 import { cpuBetween, markCpu } from './cpuAccounting';
 import { log, seconds } from './format';
 import { DEFAULTS, OUT_DIR } from './params';
@@ -168,18 +166,12 @@ async function runOurs(data: ExportData, c: ExportCombo, memoryLimit: string): P
   }
 }
 
-/** The export's order (exportWindow.ts's ORDER_BY), written out again here. */
-const LEADING = ['receptionTimestamp', 'environmentId', 'splitName', 'key', 'timestamp', 'contentHash'];
-const BASELINE_ORDER = [...LEADING, ...IMPRESSION_COLUMNS.map((c) => c.name).filter((n) => !LEADING.includes(n))].map(sqlIdent).join(', ');
-const SEED_COLUMNS = IMPRESSION_COLUMNS.map((c) => `CAST(${sqlIdent(c.name)} AS ${duckType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
-const SEED_NAMES = IMPRESSION_COLUMNS.map((c) => sqlIdent(c.name)).join(', ');
-
 /**
  * The same rows as DuckDB alone writes them: one COPY of the window's impressions, the lookback's
  * hashes anti-joined away, one row per content hash (its earliest reception, joined back to the
  * minimum per hash: a `QUALIFY row_number() OVER (PARTITION BY contentHash ...)` runs out of memory
  * on 10M hashes even at 4GB), in the export's order, into one file. No temp table, no counts, no
- * parts, no finishing. (A retried batch is received again later, so (hash, reception) is unique.)
+ * parts, no finishing. The columns and the order are exportWindow.ts's own. (A retried batch is received again later, so (hash, reception) is unique.)
  */
 export function baselineSql(files: string[], copyOptions: string, target: string): string {
   const { start, end } = EXPORT_WINDOW;
@@ -187,15 +179,15 @@ export function baselineSql(files: string[], copyOptions: string, target: string
   const qualified = (list: string) => list.split(', ').map((c) => `s.${c}`).join(', ');
   return `COPY (
       WITH s AS (
-        SELECT ${SEED_COLUMNS}, "contentHash" FROM ${source}
+        SELECT ${EXPORT_SELECT}, "contentHash" FROM ${source}
         WHERE "environmentId" IN (${sqlString(EXPORT_ENVIRONMENT)}) AND "receptionTimestamp" >= ${start - EXPORT_LOOKBACK_MS} AND "receptionTimestamp" < ${end}
       ),
       earlier AS (SELECT DISTINCT "contentHash" FROM s WHERE "receptionTimestamp" < ${start}),
       first AS (SELECT "contentHash", min("receptionTimestamp") AS r FROM s WHERE "receptionTimestamp" >= ${start} GROUP BY "contentHash")
-      SELECT ${qualified(SEED_NAMES)} FROM s
+      SELECT ${qualified(EXPORT_NAMES)} FROM s
       JOIN first f ON s."contentHash" = f."contentHash" AND s."receptionTimestamp" = f.r
       ANTI JOIN earlier e ON s."contentHash" = e."contentHash"
-      ORDER BY ${qualified(BASELINE_ORDER)}
+      ORDER BY ${qualified(ORDER_BY)}
     ) TO ${sqlString(target)} (${copyOptions})`;
 }
 

@@ -10,7 +10,7 @@ import type { WireBulkBody } from '../src/dev/sdkImpressions';
 import { type DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { writeExportParts } from '../src/parquet/exportWindow';
 import { parquetUsesLzo } from '../src/parquet/lzo/transcode';
-import { batchContext, COLUMNS_SQL, contractRow, inExportOrder, intakeFile, parquetCodecs, readParts, readWithParquetjs } from './support/exportFiles';
+import { batchContext, COLUMNS_SQL, contractRow, inExportOrder, intakeFile, parquetCodecs, readParts, readWithParquetjs, seedRow } from './support/exportFiles';
 import { readWithParquetMr } from './support/parquetMr';
 import { withFailingBzip2OnPath } from './support/withoutBzip2';
 import { PROJECT_ROOT } from './support/paths';
@@ -101,9 +101,6 @@ describe('export formats: every format and compression read back by the readers 
     return withConnection(db, (c) => queryObjects(c, `SELECT * FROM ${source}`));
   }
 
-  const parquetMrRow = (r: Record<string, unknown>) =>
-    Object.fromEntries(IMPRESSION_COLUMNS.map((c) => [c.name, r[c.name] === undefined || r[c.name] === null ? null : c.type === 'Long' ? BigInt(r[c.name] as number) : r[c.name]]));
-
   for (const format of EXPORT_FORMATS) {
     for (const compression of COMPRESSIONS_BY_FORMAT[format]) {
       const readers = READERS[format][compression]!;
@@ -131,7 +128,7 @@ describe('export formats: every format and compression read back by the readers 
             assert.equal(await parquetUsesLzo(file), true);
             const read = await readWithParquetMr(file);
             assert.ok(read.codecs.length > 0 && read.codecs.every((c) => c === 'LZO'), `every column chunk is LZO: ${read.codecs.join(',')}`);
-            rows.push(...read.rows.map(parquetMrRow));
+            rows.push(...read.rows.map(seedRow));
           }
           if (format === 'parquet' && compression !== 'lzo' && compression !== 'bzip2') {
             assert.deepEqual(await parquetCodecs(db, file), [{ snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', none: 'UNCOMPRESSED' }[compression as 'snappy']]);

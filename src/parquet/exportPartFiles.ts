@@ -72,6 +72,7 @@ const finishesOnMainThread = (layout: PartLayout): boolean => layout.parquetCode
  */
 export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions) {
   const layout = partLayoutOf(opts.format, opts.compression);
+  const finish = needsFinishing(layout);
   const limit = Math.max(1, opts.finishConcurrency ?? (finishesOnMainThread(layout) ? 1 : availableParallelism()));
   const finishing = new Set<Promise<void>>();
   // Aborted on the first failure, or when the caller gives up: running finishes stop early.
@@ -84,11 +85,9 @@ export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions
   };
 
   return {
-    layout,
     /** Writes `select` (a query that yields the part's rows in order) to `file`. */
     async write(select: string, file: string): Promise<number> {
       throwIfFailed();
-      const finish = needsFinishing(layout);
       const target = finish ? `${file}.raw` : file;
       const reader = await conn.runAndReadAll(`COPY (${select}) TO ${sqlString(target)} (${copyOptions(layout)})`);
       const rows = Number(reader.getRows()[0]?.[0] ?? 0);

@@ -47,8 +47,8 @@ export interface ExportPartsResult {
 }
 
 /** The seed's columns in the seed's order and types; nothing else is ever exported. */
-const EXPORT_SELECT = IMPRESSION_COLUMNS.map((c) => `CAST(${sqlIdent(c.name)} AS ${duckType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
-const EXPORT_NAMES = IMPRESSION_COLUMNS.map((c) => sqlIdent(c.name)).join(', ');
+export const EXPORT_SELECT = IMPRESSION_COLUMNS.map((c) => `CAST(${sqlIdent(c.name)} AS ${duckType(c.type)}) AS ${sqlIdent(c.name)}`).join(', ');
+export const EXPORT_NAMES = IMPRESSION_COLUMNS.map((c) => sqlIdent(c.name)).join(', ');
 
 /**
  * The window's order: by reception, then what a reader sorts by; contentHash is unique after
@@ -56,7 +56,7 @@ const EXPORT_NAMES = IMPRESSION_COLUMNS.map((c) => sqlIdent(c.name)).join(', ');
  * without hashes), so the order is total and parts are the same on every run.
  */
 const LEADING = ['receptionTimestamp', 'environmentId', 'splitName', 'key', 'timestamp', 'contentHash'];
-const ORDER_BY = [...LEADING, ...IMPRESSION_COLUMNS.map((c) => c.name).filter((n) => !LEADING.includes(n))].map(sqlIdent).join(', ');
+export const ORDER_BY = [...LEADING, ...IMPRESSION_COLUMNS.map((c) => c.name).filter((n) => !LEADING.includes(n))].map(sqlIdent).join(', ');
 /** Which of a contentHash's copies is kept: the earliest received, then the same total order. */
 const KEEP_ORDER = ['receptionTimestamp', ...IMPRESSION_COLUMNS.map((c) => c.name).filter((n) => n !== 'receptionTimestamp'), 'previousTime'].map(sqlIdent).join(', ');
 

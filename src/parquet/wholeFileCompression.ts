@@ -13,7 +13,7 @@ import type { WholeFileCodec } from '../domain/export/formats';
 
 export type { WholeFileCodec };
 
-export const FILE_EXTENSION: Record<WholeFileCodec, string> = { gzip: 'gz', bzip2: 'bz2' };
+export { WHOLE_FILE_EXTENSION as FILE_EXTENSION } from '../domain/export/formats';
 
 /**
  * The default gzip level. Measured with Node 20's zlib (one stream, so one core) on this project's

@@ -72,12 +72,13 @@ export function inExportOrder(rows: readonly Record<string, unknown>[]): Record<
 }
 
 /**
- * The seed's columns of a parquetjs-lite record, absent optionals as null. parquetjs-lite gives
- * an INT64 as a bigint from a plain page but as its decimal string from a dictionary page (it
- * stringifies every dictionary), so Long columns are compared as bigint.
+ * The seed's columns of a record another reader gave, absent optionals as null and Longs as
+ * bigint, as DuckDB gives them. parquetjs-lite gives an INT64 as a bigint from a plain page but as
+ * its decimal string from a dictionary page (it stringifies every dictionary); parquet-mr's JSON
+ * gives a number.
  */
-const parquetjsRow = (r: Record<string, unknown>) =>
-  Object.fromEntries(IMPRESSION_COLUMNS.map((c) => [c.name, r[c.name] === undefined || r[c.name] === null ? null : c.type === 'Long' ? BigInt(r[c.name] as string | bigint) : r[c.name]]));
+export const seedRow = (r: Record<string, unknown>) =>
+  Object.fromEntries(IMPRESSION_COLUMNS.map((c) => [c.name, r[c.name] === undefined || r[c.name] === null ? null : c.type === 'Long' ? BigInt(r[c.name] as string | number | bigint) : r[c.name]]));
 
 /** A Parquet file's rows through parquetjs-lite, a reader independent of DuckDB. */
 export async function readWithParquetjs(file: string): Promise<Record<string, unknown>[]> {
@@ -85,7 +86,7 @@ export async function readWithParquetjs(file: string): Promise<Record<string, un
   try {
     const cursor = reader.getCursor();
     const rows: Record<string, unknown>[] = [];
-    for (let r = await cursor.next(); r; r = await cursor.next()) rows.push(parquetjsRow(r));
+    for (let r = await cursor.next(); r; r = await cursor.next()) rows.push(seedRow(r));
     return rows;
   } finally {
     await reader.close();

@@ -46,7 +46,7 @@ export function partLayoutOf(format: ExportFormat, compression: ExportCodec): Pa
   return compression === 'none' ? { format } : { format, wholeFile: compression as WholeFileCodec };
 }
 
-const WHOLE_FILE_EXTENSION: Record<WholeFileCodec, string> = { gzip: 'gz', bzip2: 'bz2' };
+export const WHOLE_FILE_EXTENSION: Record<WholeFileCodec, string> = { gzip: 'gz', bzip2: 'bz2' };
 
 /**
  * A part's file name: `part-00000.snappy.parquet` (Spark's habit of naming the column codec),
