@@ -12,9 +12,9 @@ import { manifestKey, successKey, windowFolder } from '../src/domain/export/expo
 import { exportManifestSchema } from '../src/domain/export/manifest';
 import { intakeObjectKey } from '../src/domain/impressions/intakeKeys';
 import type { ExportTargetV1, ExportWindowInputV1, ExportWindowResultV1 } from '../src/messages/exportMessages';
-import { type DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
+import { type DuckDBInstance, openDuckDb } from '../src/parquet/duckdb';
 import { downloadObjects, getText, listKeys, newBucket, s3For, sharedMoto } from './support/harness';
-import { batchContext, COLUMNS_SQL, contractRow, distinctBody, inExportOrder, intakeFile, readParts } from './support/exportFiles';
+import { batchContext, contractRow, distinctBody, inExportOrder, intakeFile, readParts, readTextParts } from './support/exportFiles';
 import { spyOn, type SentCommand } from './support/sendSpy';
 
 const MIN = 60_000;
@@ -199,9 +199,7 @@ describe('export activities: one window to the customer bucket (moto)', function
     assert.deepEqual(deleted.sort(), before.manifest.parts.map((p) => p.key).sort());
     for (const c of again.sent.filter(isPartPut)) assert.equal(c.input.ContentType, 'application/gzip');
     const files = await downloadObjects(s3, customer, csvParts);
-    const rows = await withConnection(db, (c) =>
-      queryObjects(c, `SELECT * FROM read_csv([${files.map(sqlString).join(', ')}], header = true, compression = 'gzip', allow_quoted_nulls = false, columns = ${COLUMNS_SQL})`),
-    );
+    const rows = await readTextParts(db, 'csv', files, 'gzip');
     assert.deepEqual(rows.map(contractRow), before.rows.map(contractRow));
   });
 

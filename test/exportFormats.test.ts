@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import { COMPRESSIONS_BY_FORMAT, defaultCompressionOf, type ExportCodec, EXPORT_FORMATS, type ExportFormat, partFileName } from '../src/domain/export/formats';
 import { IMPRESSION_COLUMNS } from '../src/domain/impressions/impressionSchema';
 import type { WireBulkBody } from '../src/dev/sdkImpressions';
-import { type DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
+import { type DuckDBInstance, openDuckDb, withConnection } from '../src/parquet/duckdb';
 import { writeExportParts } from '../src/parquet/exportWindow';
 import { parquetUsesLzo } from '../src/parquet/lzo/transcode';
-import { batchContext, COLUMNS_SQL, contractRow, inExportOrder, intakeFile, parquetCodecs, readParts, readWithParquetjs, seedRow } from './support/exportFiles';
+import { batchContext, contractRow, inExportOrder, intakeFile, parquetCodecs, readParts, readTextParts, readWithParquetjs, seedRow } from './support/exportFiles';
 import { readWithParquetMr } from './support/parquetMr';
 import { withFailingBzip2OnPath } from './support/withoutBzip2';
 import { PROJECT_ROOT } from './support/paths';
@@ -92,13 +92,7 @@ describe('export formats: every format and compression read back by the readers 
 
   /** A part's rows as DuckDB reads its format, in file order; Longs as bigint, nulls as null. */
   async function duckdbRead(format: ExportFormat, file: string): Promise<Record<string, unknown>[]> {
-    if (format === 'parquet') return readParts(db, [file]);
-    const source =
-      format === 'jsonl'
-        ? `read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${COLUMNS_SQL})`
-        : // allow_quoted_nulls = false: "" is the empty string, and only an empty unquoted field is null.
-          `read_csv(${sqlString(file)}, header = true, delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, columns = ${COLUMNS_SQL})`;
-    return withConnection(db, (c) => queryObjects(c, `SELECT * FROM ${source}`));
+    return format === 'parquet' ? readParts(db, [file]) : readTextParts(db, format, [file]);
   }
 
   for (const format of EXPORT_FORMATS) {

@@ -42,6 +42,30 @@ export async function readParts(db: DuckDBInstance, files: readonly string[]): P
   );
 }
 
+/**
+ * Rows of exported JSON-lines or CSV files as DuckDB reads them, in file order then row order.
+ * These readers have no file_row_number, so the connection keeps insertion order for the query
+ * (openDuckDb turns it off instance-wide, and then a later file's rows may come first).
+ */
+export async function readTextParts(db: DuckDBInstance, format: 'jsonl' | 'csv', files: readonly string[], compression?: 'gzip'): Promise<Record<string, unknown>[]> {
+  if (files.length === 0) return [];
+  const list = `[${files.map(sqlString).join(', ')}]`;
+  const codec = compression ? `compression = '${compression}', ` : '';
+  const source =
+    format === 'jsonl'
+      ? `read_json(${list}, format = 'newline_delimited', ${codec}columns = ${COLUMNS_SQL})`
+      : // allow_quoted_nulls = false: "" is the empty string, and only an empty unquoted field is null.
+        `read_csv(${list}, header = true, delim = ',', quote = '"', escape = '"', ${codec}allow_quoted_nulls = false, columns = ${COLUMNS_SQL})`;
+  return withConnection(db, async (c) => {
+    await c.run('SET SESSION preserve_insertion_order = true');
+    try {
+      return await queryObjects(c, `SELECT * FROM ${source}`);
+    } finally {
+      await c.run('RESET SESSION preserve_insertion_order');
+    }
+  });
+}
+
 /** DuckDB's column list for reading exported JSON lines and CSV: the seed's names and types, so nothing is guessed. */
 export const COLUMNS_SQL = `{${IMPRESSION_COLUMNS.map((c) => `${sqlString(c.name)}: ${sqlString(duckType(c.type))}`).join(', ')}}`;
 
