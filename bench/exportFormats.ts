@@ -131,17 +131,15 @@ async function runOurs(data: ExportData, c: ExportCombo, memoryLimit: string): P
         if (prepareMs === undefined && existsSync(outDir)) prepareMs = performance.now() - t0;
       }, 5);
       try {
-        return await withConnection(db, (conn) =>
-          writeExportParts(conn, {
-            files: data.files,
-            window: EXPORT_WINDOW,
-            lookbackStart: EXPORT_WINDOW.start - EXPORT_LOOKBACK_MS,
-            environments: [EXPORT_ENVIRONMENT],
-            format: c.format,
-            compression: c.compression,
-            outDir,
-          }),
-        );
+        return await writeExportParts(db, {
+          files: data.files,
+          window: EXPORT_WINDOW,
+          lookbackStart: EXPORT_WINDOW.start - EXPORT_LOOKBACK_MS,
+          environments: [EXPORT_ENVIRONMENT],
+          format: c.format,
+          compression: c.compression,
+          outDir,
+        });
       } finally {
         clearInterval(watch);
       }

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { COMPRESSIONS_BY_FORMAT, defaultCompressionOf, type ExportCodec, EXPORT_FORMATS, type ExportFormat, partFileName } from '../src/domain/export/formats';
 import { IMPRESSION_COLUMNS } from '../src/domain/impressions/impressionSchema';
 import type { WireBulkBody } from '../src/dev/sdkImpressions';
-import { type DuckDBInstance, openDuckDb, withConnection } from '../src/parquet/duckdb';
+import { type DuckDBInstance, openDuckDb, queryObjects, withConnection } from '../src/parquet/duckdb';
 import { writeExportParts } from '../src/parquet/exportWindow';
 import { parquetUsesLzo } from '../src/parquet/lzo/transcode';
 import { batchContext, contractRow, inExportOrder, intakeFile, parquetCodecs, readParts, readTextParts, readWithParquetjs, seedRow } from './support/exportFiles';
 import { readWithParquetMr } from './support/parquetMr';
-import { withFailingBzip2OnPath } from './support/withoutBzip2';
+import { withFailingBzip2OnPath, withStuckBzip2OnPath } from './support/withoutBzip2';
 import { PROJECT_ROOT } from './support/paths';
 
 const run = promisify(execFile);
@@ -81,7 +82,7 @@ describe('export formats: every format and compression read back by the readers 
 
   /** Two parts per window (partRows 25), so every combination is checked across a part boundary. */
   const exportAs = (format: ExportFormat, compression: ExportCodec) =>
-    withConnection(db, (c) => writeExportParts(c, { files, window: WINDOW, lookbackStart: START - 60 * MIN, environments: ['env-a'], format, compression, outDir: join(dir, `out-${out++}`), partRows: 25 }));
+    writeExportParts(db, { files, window: WINDOW, lookbackStart: START - 60 * MIN, environments: ['env-a'], format, compression, outDir: join(dir, `out-${out++}`), partRows: 25 });
 
   async function bunzip2(file: string): Promise<string> {
     assert.equal((await readFile(file)).subarray(0, 3).toString('latin1'), 'BZh', `${file} starts with bzip2's magic`);
@@ -182,24 +183,66 @@ describe('export formats: every format and compression read back by the readers 
     const outDir = join(dir, 'failing-out');
     await withFailingBzip2OnPath(dir, ['bzip2: No space left on device'], () =>
       assert.rejects(
-        withConnection(db, (c) => writeExportParts(c, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'csv', compression: 'bzip2', outDir, partRows: 10, finishConcurrency: 2 })),
+        writeExportParts(db, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'csv', compression: 'bzip2', outDir, partRows: 10, finishConcurrency: 2 }),
         /bzip2 could not compress .*No space left on device/,
       ),
     );
     assert.deepEqual(await readdir(outDir), []);
   });
 
-  it('an aborted export stops finishing its parts, rejects, and leaves no files', async () => {
+  const workTables = () => withConnection(db, (c) => queryObjects(c, `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'export_%'`));
+
+  async function waitForFile(path: string): Promise<void> {
+    while (!existsSync(path)) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  it('an export cancelled before it starts rejects with the reason and writes nothing', async () => {
     const outDir = join(dir, 'aborted-out');
     const stop = new AbortController();
     stop.abort(new Error('cancelled by the test'));
     for (const [format, compression] of [['csv', 'gzip'], ['parquet', 'lzo']] as const) {
       await assert.rejects(
-        withConnection(db, (c) => writeExportParts(c, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format, compression, outDir, partRows: 10, signal: stop.signal })),
-        /cancelled by the test|aborted/i,
+        writeExportParts(db, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format, compression, outDir, partRows: 10, signal: stop.signal }),
+        /cancelled by the test/,
       );
-      assert.deepEqual(await readdir(outDir), [], `${format} ${compression}`);
+      assert.ok(!existsSync(outDir), `${format} ${compression}: no output folder`);
     }
+  });
+
+  it('an export cancelled while its parts are compressed kills the compressor, rejects with the reason, and leaves no files', async () => {
+    const outDir = join(dir, 'cancelled-out');
+    const stop = new AbortController();
+    await withStuckBzip2OnPath(dir, async (started) => {
+      const exporting = writeExportParts(db, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'csv', compression: 'bzip2', outDir, partRows: 10, signal: stop.signal });
+      // The export cannot finish while bzip2 is stuck: if it settles first, the system bzip2 was not used.
+      const settled = exporting.then(
+        () => assert.fail('the export finished before bzip2 started'),
+        (e: unknown) => assert.fail(`the export failed before bzip2 started: ${String(e)}`),
+      );
+      await Promise.race([settled, waitForFile(started)]);
+      stop.abort(new Error('cancelled by the test'));
+      await assert.rejects(exporting, /cancelled by the test/);
+      const pid = Number(await readFile(started, 'utf8'));
+      assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the stuck bzip2 was killed');
+    });
+    assert.deepEqual(await readdir(outDir), []);
+  });
+
+  it('a part DuckDB cannot write fails the export with its error, removes the parts written beside it, and leaves no work table', async () => {
+    const outDir = join(dir, 'unwritable-out');
+    // A directory where the second part goes: DuckDB's COPY to it fails.
+    await mkdir(join(outDir, partFileName('csv', 'none', 1)), { recursive: true });
+    await assert.rejects(
+      writeExportParts(db, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'csv', compression: 'none', outDir, partRows: 10 }),
+      (e: Error) => e.message.includes(partFileName('csv', 'none', 1)),
+    );
+    assert.deepEqual(await readdir(outDir), [partFileName('csv', 'none', 1)]);
+    assert.deepEqual(await workTables(), []);
+  });
+
+  it('drops its work tables after a successful export too', async () => {
+    await exportAs('jsonl', 'gzip');
+    assert.deepEqual(await workTables(), []);
   });
 
   it('bzip2 Parquet is the whole file compressed: the unpacked file is Parquet with uncompressed pages', async () => {

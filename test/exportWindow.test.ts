@@ -32,7 +32,7 @@ describe('export window: the parts of one window from intake Parquet (DuckDB)', 
   });
 
   const exportParts = (input: Omit<ExportPartsInput, 'outDir' | 'window' | 'lookbackStart' | 'format' | 'compression'> & Partial<ExportPartsInput>) =>
-    withConnection(db, (c) => writeExportParts(c, { window: WINDOW, lookbackStart: LOOKBACK_START, format: 'parquet', compression: 'snappy', outDir: join(dir, `out-${out++}`), ...input }));
+    writeExportParts(db, { window: WINDOW, lookbackStart: LOOKBACK_START, format: 'parquet', compression: 'snappy', outDir: join(dir, `out-${out++}`), ...input });
   const file = (body: Parameters<typeof intakeFile>[2], env: string, receptionMs: number) => intakeFile(db, join(dir, 'in'), body, batchContext(env, receptionMs));
 
   it('writes exactly the seed 14 columns in its order: strings as UTF8 byte arrays, longs as INT64, all optional', async () => {

@@ -65,12 +65,13 @@ export interface PartWriterOptions {
 const finishesOnMainThread = (layout: PartLayout): boolean => layout.parquetCodec === 'lzo' || (layout.wholeFile === 'bzip2' && bzip2Encoder() === 'js');
 
 /**
- * Writes parts one after another with DuckDB, finishing each in the background: `write` resolves
- * with the part's row count once DuckDB is done with it, and `done` once every part is complete.
- * The first failed finish stops the others (they are aborted) and fails `done` and the next
- * `write`; no raw file is ever left as a part, nor left behind.
+ * Writes parts with DuckDB, on whichever connection the caller gives each one (parts may be
+ * written side by side), finishing each in the background: `write` resolves with the part's row
+ * count once DuckDB is done with it, and `done` once every part is complete. The first failure,
+ * of a write or a finish, stops the running finishes (they are aborted) and fails `done` and every
+ * later `write`; no raw file is ever left as a part, nor left behind.
  */
-export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions) {
+export function createPartWriter(opts: PartWriterOptions) {
   const layout = partLayoutOf(opts.format, opts.compression);
   const finish = needsFinishing(layout);
   const limit = Math.max(1, opts.finishConcurrency ?? (finishesOnMainThread(layout) ? 1 : availableParallelism()));
@@ -83,14 +84,27 @@ export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions
   const throwIfFailed = () => {
     if (failure !== undefined) throw failure;
   };
+  const fail = (e: unknown) => {
+    failure ??= e;
+    stop.abort(e);
+  };
 
   return {
-    /** Writes `select` (a query that yields the part's rows in order) to `file`. */
-    async write(select: string, file: string): Promise<number> {
+    /** Aborted at the first failure, or when the caller's signal is: the caller stops its own work on it. */
+    signal,
+    /** Writes `select` (a query that yields the part's rows in order) to `file`, on `conn`. */
+    async write(conn: DuckDBConnection, select: string, file: string): Promise<number> {
       throwIfFailed();
       const target = finish ? `${file}.raw` : file;
-      const reader = await conn.runAndReadAll(`COPY (${select}) TO ${sqlString(target)} (${copyOptions(layout)})`);
-      const rows = Number(reader.getRows()[0]?.[0] ?? 0);
+      let rows: number;
+      try {
+        const reader = await conn.runAndReadAll(`COPY (${select}) TO ${sqlString(target)} (${copyOptions(layout)})`);
+        rows = Number(reader.getRows()[0]?.[0] ?? 0);
+      } catch (e) {
+        fail(e);
+        await rm(target, { force: true });
+        throw e;
+      }
       if (finish) {
         while (finishing.size >= limit) await Promise.race(finishing);
         if (failure !== undefined) {
@@ -98,10 +112,7 @@ export function createPartWriter(conn: DuckDBConnection, opts: PartWriterOptions
           throw failure;
         }
         const p: Promise<void> = finishPart(layout, target, file, signal)
-          .catch((e: unknown) => {
-            failure ??= e;
-            stop.abort(e);
-          })
+          .catch(fail)
           .finally(() => finishing.delete(p));
         finishing.add(p);
       }

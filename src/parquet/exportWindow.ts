@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExportCodec, type ExportFormat, partFileName } from '../domain/export/formats';
 import type { ExportWindow } from '../domain/export/windows';
 import { IMPRESSION_COLUMNS } from '../domain/impressions/impressionSchema';
-import { type DuckDBConnection, sqlIdent, sqlString } from './duckdb';
+import { type DuckDBConnection, type DuckDBInstance, sqlIdent, sqlString, withConnection } from './duckdb';
 import { createPartWriter } from './exportPartFiles';
 import { duckType } from './impressionSql';
 
@@ -14,6 +14,14 @@ import { duckType } from './impressionSql';
  */
 
 export const DEFAULT_PART_ROWS = 1_000_000;
+
+/**
+ * DuckDB writes one part per connection, and keeping a part's row order makes each COPY mostly
+ * one thread, so two connections keep two cores busy: measured on 10M rows and 2 cores, the
+ * write phase drops from 14-20 s to 10 s for JSON lines, 8-10 s to 6.4 s for CSV and 5.8 s to
+ * 4.1 s for Parquet (docs/BENCHMARKS.md, figure (i)).
+ */
+export const WRITE_CONCURRENCY = 2;
 
 export interface ExportPartsInput {
   /** Local intake files: the window's minutes and the lookback's (any order; others are filtered out). */
@@ -30,6 +38,8 @@ export interface ExportPartsInput {
   partRows?: number;
   /** Parts compressed (LZO, gzip, bzip2) at once while DuckDB writes the next (default: the CPUs). */
   finishConcurrency?: number;
+  /** Parts DuckDB writes at once, each on its own connection (default WRITE_CONCURRENCY). */
+  writeConcurrency?: number;
   signal?: AbortSignal;
 }
 
@@ -65,84 +75,136 @@ const KEEP_ORDER = ['receptionTimestamp', ...IMPRESSION_COLUMNS.map((c) => c.nam
  * whose contentHash was received in [lookbackStart, start) is a retried batch exported before and
  * is dropped, and within the window one row per contentHash is kept. An empty window writes none.
  */
-export async function writeExportParts(conn: DuckDBConnection, input: ExportPartsInput): Promise<ExportPartsResult> {
+export async function writeExportParts(db: DuckDBInstance, input: ExportPartsInput): Promise<ExportPartsResult> {
   const { window: w, lookbackStart } = input;
   const partRows = input.partRows ?? DEFAULT_PART_ROWS;
+  const writeConcurrency = input.writeConcurrency ?? WRITE_CONCURRENCY;
   if (!Number.isInteger(partRows) || partRows < 1) throw new Error(`partRows must be a positive integer, not ${partRows}`);
+  if (!Number.isInteger(writeConcurrency) || writeConcurrency < 1) throw new Error(`writeConcurrency must be a positive integer, not ${writeConcurrency}`);
   // The bounds go into the SQL as literals: integers only.
   if (![lookbackStart, w.start, w.end].every(Number.isSafeInteger) || !(lookbackStart <= w.start && w.start <= w.end)) throw new Error(`expected lookbackStart <= start <= end, got ${lookbackStart}, ${w.start}, ${w.end}`);
   if (input.files.length === 0 || input.environments.length === 0 || w.start === w.end) return { parts: [], rows: 0, duplicatesDropped: 0 };
 
+  // Every connection is this call's own, so its session settings die with it, and a cancelled
+  // export interrupts whatever query each one is running.
+  const conns: DuckDBConnection[] = [];
+  const interrupt = () => conns.forEach((c) => c.interrupt());
+  input.signal?.addEventListener('abort', interrupt, { once: true });
+  const connect = async () => {
+    input.signal?.throwIfAborted();
+    const c = await db.connect();
+    conns.push(c);
+    // Parts are rowid ranges written without an ORDER BY, so a connection must keep the table's
+    // order in what it writes; openDuckDb turns insertion order off for the instance (it costs
+    // memory elsewhere), so it is on for these sessions only.
+    await c.run('SET SESSION preserve_insertion_order = true');
+    return c;
+  };
+  const id = randomUUID().replace(/-/g, '');
+  // The ordered rows are a table of the database, not a temp table, so every writing connection
+  // sees it; the random name keeps concurrent exports apart.
+  const [table, earlier, repeated, winners] = ['export_rows', 'export_earlier', 'export_repeated', 'export_winners'].map((t) => `${t}_${id}`) as [string, string, string, string];
+  try {
+    const conn = await connect();
+    const { rows, duplicatesDropped } = await orderWindowRows(conn, input, { table, earlier, repeated, winners });
+    if (rows === 0) return { parts: [], rows, duplicatesDropped };
+    await mkdir(input.outDir, { recursive: true });
+    const writers = [conn];
+    const count = Math.ceil(rows / partRows);
+    while (writers.length < Math.min(writeConcurrency, count)) writers.push(await connect());
+
+    const parts: ExportPart[] = [];
+    const writer = createPartWriter({ format: input.format, compression: input.compression, finishConcurrency: input.finishConcurrency, signal: input.signal });
+    // A failed part stops the other connections' queries too, so the call fails promptly.
+    writer.signal.addEventListener('abort', interrupt, { once: true });
+    let next = 0;
+    const results = await Promise.allSettled(
+      writers.map(async (c) => {
+        for (let i = next++; i < count; i = next++) {
+          const file = join(input.outDir, partFileName(input.format, input.compression, i));
+          const select = `SELECT ${EXPORT_NAMES} FROM ${table} WHERE rowid >= ${i * partRows} AND rowid < ${(i + 1) * partRows}`;
+          parts[i] = { file, rows: await writer.write(c, select, file) };
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await writer.abandon();
+      // A failed call leaves no part behind, so nothing half-done is ever taken for an export.
+      await Promise.all(parts.map((p) => p && rm(p.file, { force: true })));
+      throw failed.reason;
+    }
+    await writer.done();
+    const written = parts.reduce((n, p) => n + p.rows, 0);
+    if (written !== rows) throw new Error(`wrote ${written} rows in ${parts.length} parts, expected ${rows}`);
+    return { parts, rows, duplicatesDropped };
+  } catch (e) {
+    // A cancelled export fails with the cancellation, not with the interrupted query's error.
+    input.signal?.throwIfAborted();
+    throw e;
+  } finally {
+    input.signal?.removeEventListener('abort', interrupt);
+    // Temp tables go with their connection; the ordered table belongs to the database and is
+    // dropped on a fresh connection, best effort (the query's error is the one to report).
+    for (const c of conns) c.closeSync();
+    await withConnection(db, (c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
+  }
+}
+
+/** One call's tables, named apart from any other call's. */
+interface WorkTables {
+  table: string;
+  earlier: string;
+  repeated: string;
+  winners: string;
+}
+
+/**
+ * Fills `table` with the window's exported rows in the export's order (its rowids are that
+ * order), and counts them and the repeats dropped.
+ */
+async function orderWindowRows(conn: DuckDBConnection, input: ExportPartsInput, t: WorkTables): Promise<{ rows: number; duplicatesDropped: number }> {
+  const { window: w, lookbackStart } = input;
   // union_by_name: files of the intake and of the loader are matched by column name, never by
   // position. filename and file_row_number name a row, so a chosen copy can be picked out again.
   const source = `read_parquet([${input.files.map(sqlString).join(', ')}], hive_partitioning = false, union_by_name = true, filename = true, file_row_number = true)`;
   const inEnvironments = `environmentId IN (${input.environments.map(sqlString).join(', ')})`;
   const inWindow = `${inEnvironments} AND receptionTimestamp >= ${w.start} AND receptionTimestamp < ${w.end}`;
-  const id = randomUUID().replace(/-/g, '');
-  const [table, earlier, repeated, winners] = ['export_rows', 'export_earlier', 'export_repeated', 'export_winners'].map((t) => `${t}_${id}`) as [string, string, string, string];
-  // Parts are rowid ranges written without an ORDER BY, so this connection must keep the table's
-  // order in what it writes; openDuckDb turns insertion order off for the instance (it costs
-  // memory elsewhere), so it is turned on for this session only, and restored after.
-  const [[ordered]] = (await conn.runAndReadAll(`SELECT current_setting('preserve_insertion_order')`)).getRows() as [[boolean]];
-  await conn.run('SET SESSION preserve_insertion_order = true');
-  try {
-    // Set-based, and only one pass reads whole rows, so 10M rows stay cheap:
-    //   1. narrow passes over the hashes: those received in the lookback (a retried batch
-    //      exported before), and those repeated inside the window;
-    //   2. among the copies of each repeated hash (a few %), the one kept, by KEEP_ORDER;
-    //   3. one pass over the window's rows that drops the lookback's hashes and all but the kept
-    //      copy of a repeated one, sorted once into a table.
-    // The table is filled in that order, so its rowids are the export order and a part is a rowid
-    // range, with no sort of its own (insertion order is on for this session, see above). At 10M
-    // rows on 2 cores this is 10 s, against 67 s for two window functions over every row.
-    await conn.run(
-      `CREATE TEMP TABLE ${earlier} AS SELECT DISTINCT contentHash FROM ${source}
-       WHERE ${inEnvironments} AND receptionTimestamp >= ${lookbackStart} AND receptionTimestamp < ${w.start} AND contentHash IS NOT NULL`,
-    );
-    await conn.run(`CREATE TEMP TABLE ${repeated} AS SELECT contentHash FROM ${source} WHERE ${inWindow} AND contentHash IS NOT NULL GROUP BY contentHash HAVING count(*) > 1`);
-    const windowRows = `SELECT ${EXPORT_SELECT}, contentHash, previousTime, filename, file_row_number FROM ${source} WHERE ${inWindow}`;
-    await conn.run(
-      `CREATE TEMP TABLE ${winners} AS SELECT filename, file_row_number FROM (
-         SELECT s.* FROM (${windowRows}) s SEMI JOIN ${repeated} r ON s.contentHash = r.contentHash ANTI JOIN ${earlier} e ON s.contentHash = e.contentHash
-       ) QUALIFY row_number() OVER (PARTITION BY contentHash ORDER BY ${KEEP_ORDER}, filename, file_row_number) = 1`,
-    );
-    await conn.run(
-      `CREATE TEMP TABLE ${table} AS SELECT * EXCLUDE (filename, file_row_number) FROM (
-         SELECT s.* FROM (${windowRows}) s ANTI JOIN ${earlier} e ON s.contentHash = e.contentHash
-         WHERE s.contentHash IS NULL
-            OR s.contentHash NOT IN (SELECT contentHash FROM ${repeated})
-            OR (s.filename, s.file_row_number) IN (SELECT (filename, file_row_number) FROM ${winners})
-       ) ORDER BY ${ORDER_BY}`,
-    );
-    const [counts] = (
-      await conn.runAndReadAll(
-        `SELECT (SELECT count(*) FROM ${table}) AS kept,
-                (SELECT count(*) FROM ${source} WHERE ${inWindow}) AS received`,
-      )
-    ).getRows();
-    const rows = Number(counts![0]);
-    const duplicatesDropped = Number(counts![1]) - rows;
-
-    const parts: ExportPart[] = [];
-    if (rows > 0) await mkdir(input.outDir, { recursive: true });
-    const writer = createPartWriter(conn, { format: input.format, compression: input.compression, finishConcurrency: input.finishConcurrency, signal: input.signal });
-    try {
-      for (let i = 0; i * partRows < rows; i++) {
-        const file = join(input.outDir, partFileName(input.format, input.compression, i));
-        const select = `SELECT ${EXPORT_NAMES} FROM ${table} WHERE rowid >= ${i * partRows} AND rowid < ${(i + 1) * partRows}`;
-        parts.push({ file, rows: await writer.write(select, file) });
-      }
-      await writer.done();
-    } catch (e) {
-      await writer.abandon();
-      throw e;
-    }
-    const written = parts.reduce((n, p) => n + p.rows, 0);
-    if (written !== rows) throw new Error(`wrote ${written} rows in ${parts.length} parts, expected ${rows}`);
-    return { parts, rows, duplicatesDropped };
-  } finally {
-    // Best effort: after an interrupted query the table dies with the connection anyway, and the query's error is the one to report.
-    for (const t of [table, earlier, repeated, winners]) await conn.run(`DROP TABLE IF EXISTS ${t}`).catch(() => undefined);
-    await conn.run(`SET SESSION preserve_insertion_order = ${ordered ? 'true' : 'false'}`).catch(() => undefined);
-  }
+  // Set-based, and only one pass reads whole rows, so 10M rows stay cheap:
+  //   1. narrow passes over the hashes: those received in the lookback (a retried batch
+  //      exported before), and those repeated inside the window;
+  //   2. among the copies of each repeated hash (a few %), the one kept, by KEEP_ORDER;
+  //   3. one pass over the window's rows that drops the lookback's hashes and all but the kept
+  //      copy of a repeated one, sorted once into a table.
+  // The table is filled in that order, so its rowids are the export order and a part is a rowid
+  // range, with no sort of its own (insertion order is on for the call's sessions). At 10M
+  // rows on 2 cores this is 10 s, against 67 s for two window functions over every row.
+  await conn.run(
+    `CREATE TEMP TABLE ${t.earlier} AS SELECT DISTINCT contentHash FROM ${source}
+     WHERE ${inEnvironments} AND receptionTimestamp >= ${lookbackStart} AND receptionTimestamp < ${w.start} AND contentHash IS NOT NULL`,
+  );
+  await conn.run(`CREATE TEMP TABLE ${t.repeated} AS SELECT contentHash FROM ${source} WHERE ${inWindow} AND contentHash IS NOT NULL GROUP BY contentHash HAVING count(*) > 1`);
+  const windowRows = `SELECT ${EXPORT_SELECT}, contentHash, previousTime, filename, file_row_number FROM ${source} WHERE ${inWindow}`;
+  await conn.run(
+    `CREATE TEMP TABLE ${t.winners} AS SELECT filename, file_row_number FROM (
+       SELECT s.* FROM (${windowRows}) s SEMI JOIN ${t.repeated} r ON s.contentHash = r.contentHash ANTI JOIN ${t.earlier} e ON s.contentHash = e.contentHash
+     ) QUALIFY row_number() OVER (PARTITION BY contentHash ORDER BY ${KEEP_ORDER}, filename, file_row_number) = 1`,
+  );
+  await conn.run(
+    `CREATE TABLE ${t.table} AS SELECT * EXCLUDE (filename, file_row_number) FROM (
+       SELECT s.* FROM (${windowRows}) s ANTI JOIN ${t.earlier} e ON s.contentHash = e.contentHash
+       WHERE s.contentHash IS NULL
+          OR s.contentHash NOT IN (SELECT contentHash FROM ${t.repeated})
+          OR (s.filename, s.file_row_number) IN (SELECT (filename, file_row_number) FROM ${t.winners})
+     ) ORDER BY ${ORDER_BY}`,
+  );
+  const [counts] = (
+    await conn.runAndReadAll(
+      `SELECT (SELECT count(*) FROM ${t.table}) AS kept,
+              (SELECT count(*) FROM ${source} WHERE ${inWindow}) AS received`,
+    )
+  ).getRows();
+  const rows = Number(counts![0]);
+  const duplicatesDropped = Number(counts![1]) - rows;
+  return { rows, duplicatesDropped };
 }

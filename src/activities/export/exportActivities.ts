@@ -12,10 +12,10 @@ import { type ExportManifest, exportManifestSchema } from '../../domain/export/m
 import { type ExportWindow, MINUTE_MS, minutesOf } from '../../domain/export/windows';
 import { intakeMinutePrefix, minuteOf } from '../../domain/impressions/intakeKeys';
 import type { ExportTargetV1, ExportWindowInputV1, ExportWindowResultV1, LastExportedEndInputV1 } from '../../messages/exportMessages';
-import { type DuckDBInstance, withConnection } from '../../parquet/duckdb';
+import { type DuckDBInstance } from '../../parquet/duckdb';
 import { writeExportParts } from '../../parquet/exportWindow';
 import { deleteKeys, getJson, isS3Error, listKeys, type S3ForRegion } from '../../s3/s3';
-import { attemptDir, interruptible, machineFaultsRetried, throwIfCancelled } from '../attempt';
+import { attemptDir, machineFaultsRetried, throwIfCancelled } from '../attempt';
 import { whileHeartbeating } from '../heartbeat';
 
 export interface ExportActivityDeps {
@@ -140,22 +140,19 @@ export function createExportActivities(deps: ExportActivityDeps) {
           const files = await download(keys, join(scratch, 'in'), progress);
           throwIfCancelled();
           progress.phase = 'writing parts';
-          const written = await withConnection(deps.db, (conn) =>
-            interruptible(conn, () =>
-              machineFaultsRetried('writing export parts', () =>
-                writeExportParts(conn, {
-                  files,
-                  window: w,
-                  lookbackStart,
-                  environments: input.environments,
-                  format,
-                  compression: target.compression,
-                  outDir: join(scratch, 'out'),
-                  partRows: deps.partRows,
-                  signal: signal(),
-                }),
-              ),
-            ),
+          // writeExportParts interrupts its own DuckDB connections when the activity is cancelled.
+          const written = await machineFaultsRetried('writing export parts', () =>
+            writeExportParts(deps.db, {
+              files,
+              window: w,
+              lookbackStart,
+              environments: input.environments,
+              format,
+              compression: target.compression,
+              outDir: join(scratch, 'out'),
+              partRows: deps.partRows,
+              signal: signal(),
+            }),
           );
           throwIfCancelled();
           await rm(join(scratch, 'in'), { recursive: true, force: true });
