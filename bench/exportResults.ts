@@ -104,7 +104,7 @@ export function printExport(r: ExportResults): void {
       ]),
     ),
   );
-  console.log('  ours: writeExportParts end to end (dedup into a temp table, counts, parts written by DuckDB, then LZO pages or whole-file gzip/bzip2 where needed)');
+  console.log('  ours: writeExportParts end to end (dedup into an ordered table, counts, parts written by DuckDB, then LZO pages or whole-file gzip/bzip2 where needed)');
   console.log('  prepare: from the call until the output folder appeared (writeExportParts creates it once the rows are deduplicated, ordered and counted)');
   console.log("  DuckDB: one COPY of the same rows (lookback hashes anti-joined, one row per content hash, the export's order) to one file; — where DuckDB has no writer");
   console.log(`  rows ok: ${thousands(r.expected.rows)} rows and ${thousands(r.expected.duplicatesDropped)} duplicates dropped, in every run`);

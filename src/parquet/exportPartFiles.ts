@@ -92,6 +92,10 @@ export function createPartWriter(opts: PartWriterOptions) {
   return {
     /** Aborted at the first failure, or when the caller's signal is: the caller stops its own work on it. */
     signal,
+    /** The first failure, of a write or a finish: the cause, where later ones are its echoes (interrupted queries, aborts). */
+    get failure(): unknown {
+      return failure;
+    },
     /** Writes `select` (a query that yields the part's rows in order) to `file`, on `conn`. */
     async write(conn: DuckDBConnection, select: string, file: string): Promise<number> {
       throwIfFailed();
