@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { COMPRESSIONS_BY_FORMAT, defaultCompressionOf, type ExportCodec, EXPORT_FORMATS, type ExportFormat, partFileName } from '../src/domain/export/formats';
 import { IMPRESSION_COLUMNS } from '../src/domain/impressions/impressionSchema';
 import type { WireBulkBody } from '../src/dev/sdkImpressions';
-import { type DuckDBInstance, openDuckDb, queryObjects, withConnection } from '../src/parquet/duckdb';
+import { type DuckDBInstance, openDuckDb, queryObjects, sqlString, withConnection } from '../src/parquet/duckdb';
 import { writeExportParts } from '../src/parquet/exportWindow';
 import { parquetUsesLzo } from '../src/parquet/lzo/transcode';
 import { batchContext, contractRow, inExportOrder, intakeFile, parquetCodecs, readParts, readTextParts, readWithParquetjs, seedRow } from './support/exportFiles';
@@ -192,8 +192,8 @@ describe('export formats: every format and compression read back by the readers 
 
   const workTables = () => withConnection(db, (c) => queryObjects(c, `SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'export_%'`));
 
-  async function waitForFile(path: string): Promise<void> {
-    while (!existsSync(path)) await new Promise((r) => setTimeout(r, 10));
+  async function waitFor(done: () => boolean | Promise<boolean>): Promise<void> {
+    while (!(await done())) await new Promise((r) => setTimeout(r, 10));
   }
 
   it('an export cancelled before it starts rejects with the reason and writes nothing', async () => {
@@ -219,25 +219,52 @@ describe('export formats: every format and compression read back by the readers 
         () => assert.fail('the export finished before bzip2 started'),
         (e: unknown) => assert.fail(`the export failed before bzip2 started: ${String(e)}`),
       );
-      await Promise.race([settled, waitForFile(started)]);
+      await Promise.race([settled, waitFor(async () => (await readdir(started)).length > 0)]);
       stop.abort(new Error('cancelled by the test'));
       await assert.rejects(exporting, /cancelled by the test/);
-      const pid = Number(await readFile(started, 'utf8'));
-      assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'the stuck bzip2 was killed');
+      for (const pid of (await readdir(started)).map(Number)) assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `the stuck bzip2 ${pid} was killed`);
     });
     assert.deepEqual(await readdir(outDir), []);
   });
 
-  it('a part DuckDB cannot write fails the export with its error, removes the parts written beside it, and leaves no work table', async () => {
-    const outDir = join(dir, 'unwritable-out');
-    // A directory where the second part goes: DuckDB's COPY to it fails.
-    await mkdir(join(outDir, partFileName('csv', 'none', 1)), { recursive: true });
-    await assert.rejects(
-      writeExportParts(db, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'csv', compression: 'none', outDir, partRows: 10 }),
-      (e: Error) => e.message.includes(partFileName('csv', 'none', 1)),
+  for (const writeConcurrency of [1, 2]) {
+    it(`a part DuckDB cannot write fails the export with its error, removes the parts written before it, and leaves no work table (${writeConcurrency} writing connection${writeConcurrency > 1 ? 's' : ''})`, async () => {
+      const outDir = join(dir, `unwritable-out-${writeConcurrency}`);
+      // A directory where the third part goes: DuckDB's COPY to it fails. With one connection,
+      // parts 0 and 1 are complete by then; with two, the other connection's query is interrupted.
+      const blocked = partFileName('csv', 'none', 2);
+      await mkdir(join(outDir, blocked), { recursive: true });
+      await assert.rejects(
+        writeExportParts(db, { files, window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'csv', compression: 'none', outDir, partRows: 10, writeConcurrency }),
+        (e: Error) => e.message.includes(blocked),
+      );
+      assert.deepEqual(await readdir(outDir), [blocked]);
+      assert.deepEqual(await workTables(), []);
+    });
+  }
+
+  it('an export cancelled while DuckDB orders or writes a large window rejects with the reason, and leaves no part and no work table', async () => {
+    // 860,000 distinct rows from the tricky batch, so ordering and each part's COPY take a while.
+    const big = join(dir, 'big.parquet');
+    await withConnection(db, (c) =>
+      c.run(`COPY (SELECT * REPLACE (gen_random_uuid() AS contentHash, key || '-' || r.i AS key) FROM read_parquet(${sqlString(files[0]!)}), range(20000) r(i)) TO ${sqlString(big)} (FORMAT parquet)`),
     );
-    assert.deepEqual(await readdir(outDir), [partFileName('csv', 'none', 1)]);
-    assert.deepEqual(await workTables(), []);
+    const exportBig = (outDir: string, signal: AbortSignal) =>
+      writeExportParts(db, { files: [big], window: WINDOW, lookbackStart: START, environments: ['env-a'], format: 'jsonl', compression: 'none', outDir, partRows: 100_000, signal });
+    // Cancelled at once (while it connects or orders), then once its output folder exists (while it writes).
+    for (const [name, cancelWhen] of [
+      ['ordering', async () => undefined],
+      ['writing', (outDir: string) => waitFor(() => existsSync(outDir))],
+    ] as const) {
+      const outDir = join(dir, `big-out-${name}`);
+      const stop = new AbortController();
+      const exporting = exportBig(outDir, stop.signal);
+      await cancelWhen(outDir);
+      stop.abort(new Error(`cancelled by the test while ${name}`));
+      await assert.rejects(exporting, new RegExp(`cancelled by the test while ${name}`));
+      assert.deepEqual(existsSync(outDir) ? await readdir(outDir) : [], [], name);
+      assert.deepEqual(await workTables(), [], name);
+    }
   });
 
   it('drops its work tables after a successful export too', async () => {

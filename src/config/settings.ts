@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** EXPORT_CONCURRENCY's default; the worker also sizes libuv's pool from it before settings load. */
+export const DEFAULT_EXPORT_CONCURRENCY = 2;
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const duration = z
   .string()
@@ -103,7 +106,7 @@ const settingsObject = z.object({
   EXPORT_DEDUP_LOOKBACK: duration.default(60 * 60_000),
   // Window exports one worker runs at once (each on its own integration's window).
   // At least 2: one integration's long window then never holds every slot of a worker.
-  EXPORT_CONCURRENCY: z.coerce.number().int().min(2, 'at least 2, so one long export never holds them all').default(2),
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(2, 'at least 2, so one long export never holds them all').default(DEFAULT_EXPORT_CONCURRENCY),
   LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   // Where the worker serves Prometheus metrics (the Temporal runtime's exporter, GET /metrics):
   // host:port; the empty string turns them off.

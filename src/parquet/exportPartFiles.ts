@@ -98,7 +98,8 @@ export function createPartWriter(opts: PartWriterOptions) {
     },
     /** Writes `select` (a query that yields the part's rows in order) to `file`, on `conn`. */
     async write(conn: DuckDBConnection, select: string, file: string): Promise<number> {
-      throwIfFailed();
+      // Aborted by the caller or by a failure: its reason is the cause to report.
+      signal.throwIfAborted();
       const target = finish ? `${file}.raw` : file;
       let rows: number;
       try {
@@ -111,9 +112,9 @@ export function createPartWriter(opts: PartWriterOptions) {
       }
       if (finish) {
         while (finishing.size >= limit) await Promise.race(finishing);
-        if (failure !== undefined) {
+        if (signal.aborted) {
           await rm(target, { force: true });
-          throw failure;
+          throw signal.reason;
         }
         const p: Promise<void> = finishPart(layout, target, file, signal)
           .catch(fail)

@@ -5,6 +5,7 @@ import { type ExportCodec, type ExportFormat, partFileName } from '../domain/exp
 import type { ExportWindow } from '../domain/export/windows';
 import { IMPRESSION_COLUMNS } from '../domain/impressions/impressionSchema';
 import { type DuckDBConnection, type DuckDBInstance, sqlIdent, sqlString, withConnection } from './duckdb';
+import { WRITE_CONCURRENCY } from './exportConcurrency';
 import { createPartWriter } from './exportPartFiles';
 import { duckType } from './impressionSql';
 
@@ -15,13 +16,6 @@ import { duckType } from './impressionSql';
 
 export const DEFAULT_PART_ROWS = 1_000_000;
 
-/**
- * DuckDB writes one part per connection, and keeping a part's row order makes each COPY mostly
- * one thread, so two connections keep two cores busy: measured on 10M rows and 2 cores, the
- * write phase drops from 14-20 s to 10 s for JSON lines, 8-10 s to 6.4 s for CSV and 5.8 s to
- * 4.1 s for Parquet (docs/BENCHMARKS.md, figure (i)).
- */
-export const WRITE_CONCURRENCY = 2;
 
 export interface ExportPartsInput {
   /** Local intake files: the window's minutes and the lookback's (any order; others are filtered out). */
@@ -94,6 +88,7 @@ export async function writeExportParts(db: DuckDBInstance, input: ExportPartsInp
     input.signal?.throwIfAborted();
     const c = await db.connect();
     conns.push(c);
+    input.signal?.throwIfAborted();
     // Parts are rowid ranges written without an ORDER BY, so a connection must keep the table's
     // order in what it writes; openDuckDb turns insertion order off for the instance (it costs
     // memory elsewhere), so it is on for these sessions only.
@@ -110,16 +105,36 @@ export async function writeExportParts(db: DuckDBInstance, input: ExportPartsInp
     if (rows === 0) return { parts: [], rows, duplicatesDropped };
     await mkdir(input.outDir, { recursive: true });
     const writers = [conn];
-    const count = Math.ceil(rows / partRows);
-    while (writers.length < Math.min(writeConcurrency, count)) writers.push(await connect());
+    while (writers.length < Math.min(writeConcurrency, Math.ceil(rows / partRows))) writers.push(await connect());
+    return { parts: await writeParts(writers, table, rows, partRows, input, interrupt), rows, duplicatesDropped };
+  } catch (e) {
+    // A cancelled export fails with the cancellation, not with the interrupted query's error.
+    input.signal?.throwIfAborted();
+    throw e;
+  } finally {
+    input.signal?.removeEventListener('abort', interrupt);
+    // Temp tables left by a failure go with their connection; the ordered table belongs to the
+    // database and is dropped on a fresh connection, best effort (the query's error is the one to report).
+    for (const c of conns) c.closeSync();
+    await withConnection(db, (c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
+  }
+}
 
-    const parts: ExportPart[] = [];
-    const writer = createPartWriter({ format: input.format, compression: input.compression, finishConcurrency: input.finishConcurrency, signal: input.signal });
-    // A failed part stops the other connections' queries too, so the call fails promptly.
-    writer.signal.addEventListener('abort', interrupt, { once: true });
+/**
+ * Writes the table's rows as parts, each connection taking the next part when it is done with
+ * one. Any failure (a COPY, a finish, the caller's abort) stops the others, interrupting the
+ * other connections' queries, and removes every part already written: a failed call leaves no
+ * part behind, so nothing half-done is ever taken for an export.
+ */
+async function writeParts(conns: DuckDBConnection[], table: string, rows: number, partRows: number, input: ExportPartsInput, interrupt: () => void): Promise<ExportPart[]> {
+  const count = Math.ceil(rows / partRows);
+  const parts: ExportPart[] = [];
+  const writer = createPartWriter({ format: input.format, compression: input.compression, finishConcurrency: input.finishConcurrency, signal: input.signal });
+  writer.signal.addEventListener('abort', interrupt, { once: true });
+  try {
     let next = 0;
     const results = await Promise.allSettled(
-      writers.map(async (c) => {
+      conns.map(async (c) => {
         for (let i = next++; i < count; i = next++) {
           const file = join(input.outDir, partFileName(input.format, input.compression, i));
           const select = `SELECT ${EXPORT_NAMES} FROM ${table} WHERE rowid >= ${i * partRows} AND rowid < ${(i + 1) * partRows}`;
@@ -128,26 +143,18 @@ export async function writeExportParts(db: DuckDBInstance, input: ExportPartsInp
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      await writer.abandon();
-      // A failed call leaves no part behind, so nothing half-done is ever taken for an export.
-      await Promise.all(parts.map((p) => p && rm(p.file, { force: true })));
-      throw writer.failure ?? failed.reason;
-    }
+    // The writer's first failure is the cause; the other rejections are its echoes (interrupted queries).
+    if (failed) throw writer.failure ?? failed.reason;
     await writer.done();
     const written = parts.reduce((n, p) => n + p.rows, 0);
     if (written !== rows) throw new Error(`wrote ${written} rows in ${parts.length} parts, expected ${rows}`);
-    return { parts, rows, duplicatesDropped };
+    return parts;
   } catch (e) {
-    // A cancelled export fails with the cancellation, not with the interrupted query's error.
-    input.signal?.throwIfAborted();
+    await writer.abandon();
+    await Promise.all(parts.map((p) => p && rm(p.file, { force: true })));
     throw e;
   } finally {
-    input.signal?.removeEventListener('abort', interrupt);
-    // Temp tables go with their connection; the ordered table belongs to the database and is
-    // dropped on a fresh connection, best effort (the query's error is the one to report).
-    for (const c of conns) c.closeSync();
-    await withConnection(db, (c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
+    writer.signal.removeEventListener('abort', interrupt);
   }
 }
 
@@ -207,5 +214,7 @@ async function orderWindowRows(conn: DuckDBConnection, input: ExportPartsInput, 
   ).getRows();
   const rows = Number(counts![0]);
   const duplicatesDropped = Number(counts![1]) - rows;
+  // Only the ordered table is needed from here: the others' memory goes to the writes.
+  for (const w of [t.earlier, t.repeated, t.winners]) await conn.run(`DROP TABLE ${w}`);
   return { rows, duplicatesDropped };
 }

@@ -32,14 +32,16 @@ export async function withFailingBzip2OnPath<T>(dir: string, stderr: string[], f
 }
 
 /**
- * Runs `fn` with a `bzip2` first on PATH that writes its pid to `started` and then never
- * finishes: an encoder still at work when the export is cancelled. `fn` gets the path to wait for.
+ * Runs `fn` with a `bzip2` first on PATH that writes its pid as a file into the folder `started`
+ * and then never finishes: an encoder still at work when the export is cancelled. `fn` gets the
+ * folder, to wait for the first one and check on them all.
  */
 export async function withStuckBzip2OnPath<T>(dir: string, fn: (started: string) => Promise<T>): Promise<T> {
   const bin = join(dir, 'stuck-bzip2-bin');
   const started = join(dir, 'stuck-bzip2-started');
   await mkdir(bin, { recursive: true });
-  await writeFile(join(bin, 'bzip2'), `#!/bin/sh\necho $$ > ${JSON.stringify(`${started}.tmp`)}\nmv ${JSON.stringify(`${started}.tmp`)} ${JSON.stringify(started)}\nexec sleep 600\n`);
+  await mkdir(started, { recursive: true });
+  await writeFile(join(bin, 'bzip2'), `#!/bin/sh\ntouch ${JSON.stringify(started)}/$$\nexec sleep 600\n`);
   await chmod(join(bin, 'bzip2'), 0o755);
   const path = process.env.PATH;
   process.env.PATH = `${bin}${delimiter}${path}`;
