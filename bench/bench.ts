@@ -28,6 +28,8 @@
  * `npm run bench -- --export` runs only (i), written to bench/out/results-export.json;
  * `--export-rows N` shortens its window (default 10,000,000 impressions).
  */
+// Figure (i) runs writeExportParts in this process: libuv's pool is sized as the worker sizes it.
+import '../src/worker/threadPool';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cleanup, installSignalHandlers } from './cleanup';
