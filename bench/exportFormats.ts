@@ -5,6 +5,7 @@
  *
  * Every run must export exactly the window's distinct impressions.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -108,7 +109,16 @@ async function freshDuckDb(memoryLimit: string): Promise<DuckDBInstance> {
   return openDuckDb({ memoryLimit, threads: DEFAULTS.DUCKDB_THREADS, tempDirectory: temp });
 }
 
+/**
+ * Each run starts with the disk idle: the run before may have left gigabytes of output (3.7 GB
+ * of JSON lines, twice) being written back, which would compete with this run's spill files.
+ */
+function flushDisk(): void {
+  execFileSync('sync');
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; cpu: Record<string, number>; peakRssBytes: number | undefined }> {
+  flushDisk();
   const canReset = resetPeakRss();
   const cpu0 = markCpu();
   const t0 = performance.now();
