@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bzip2Encoder, compressFile, FILE_EXTENSION, JS_BZIP2_CHUNK_BYTES } from '../src/parquet/wholeFileCompression';
+import { WHOLE_FILE_EXTENSION } from '../src/domain/export/formats';
+import { bzip2Encoder, compressFile, JS_BZIP2_CHUNK_BYTES } from '../src/parquet/wholeFileCompression';
 import { withFailingBzip2OnPath } from './support/withoutBzip2';
 
 /** Impression-like JSON lines, deterministic, at least `bytes` long. */
@@ -54,7 +55,7 @@ describe('whole-file compression of export parts', function () {
   const decoded = (tool: string, args: string[], file: string) => execFileSync(tool, [...args, file], { maxBuffer: 64 * 1024 * 1024 });
 
   it('names the extensions .gz and .bz2', () => {
-    assert.deepEqual(FILE_EXTENSION, { gzip: 'gz', bzip2: 'bz2' });
+    assert.deepEqual(WHOLE_FILE_EXTENSION, { gzip: 'gz', bzip2: 'bz2' });
   });
 
   it('writes gzip that the system gunzip -c decodes to the input bytes, and resolves with its size', async () => {

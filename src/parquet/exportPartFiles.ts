@@ -81,9 +81,6 @@ export function createPartWriter(opts: PartWriterOptions) {
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   let failure: unknown;
 
-  const throwIfFailed = () => {
-    if (failure !== undefined) throw failure;
-  };
   const fail = (e: unknown) => {
     failure ??= e;
     stop.abort(e);
@@ -125,7 +122,7 @@ export function createPartWriter(opts: PartWriterOptions) {
     },
     async done(): Promise<void> {
       await Promise.all(finishing);
-      throwIfFailed();
+      if (failure !== undefined) throw failure;
     },
     /** After a failure elsewhere: stops running finishes and waits for them, so nothing writes into a removed directory. */
     async abandon(): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type ExportCodec, type ExportFormat, partFileName } from '../domain/export/formats';
 import type { ExportWindow } from '../domain/export/windows';
 import { IMPRESSION_COLUMNS } from '../domain/impressions/impressionSchema';
-import { type DuckDBConnection, type DuckDBInstance, sqlIdent, sqlString, withConnection } from './duckdb';
+import { type DuckDBConnection, type DuckDBInstance, sqlIdent, sqlString } from './duckdb';
 import { WRITE_CONCURRENCY } from './exportConcurrency';
 import { createPartWriter } from './exportPartFiles';
 import { duckType } from './impressionSql';
@@ -113,10 +113,11 @@ export async function writeExportParts(db: DuckDBInstance, input: ExportPartsInp
     throw e;
   } finally {
     input.signal?.removeEventListener('abort', interrupt);
-    // Temp tables left by a failure go with their connection; the ordered table belongs to the
-    // database and is dropped on a fresh connection, best effort (the query's error is the one to report).
+    // The ordered table belongs to the database, so it is dropped before the connections close
+    // (an interrupt stops only the query it hit); temp tables left by a failure go with their
+    // connection. Best effort: the query's error is the one to report.
+    await conns[0]?.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     for (const c of conns) c.closeSync();
-    await withConnection(db, (c) => c.run(`DROP TABLE IF EXISTS ${table}`)).catch(() => undefined);
   }
 }
 

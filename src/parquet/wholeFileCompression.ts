@@ -13,8 +13,6 @@ import type { WholeFileCodec } from '../domain/export/formats';
 
 export type { WholeFileCodec };
 
-export { WHOLE_FILE_EXTENSION as FILE_EXTENSION } from '../domain/export/formats';
-
 /**
  * The default gzip level. Measured with Node 20's zlib (one stream, so one core) on this project's
  * 2-core dev machine, on a 201 MB JSON-lines file of impression-like rows (~290 bytes each: user

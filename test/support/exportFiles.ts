@@ -56,13 +56,10 @@ export async function readTextParts(db: DuckDBInstance, format: 'jsonl' | 'csv',
       ? `read_json(${list}, format = 'newline_delimited', ${codec}columns = ${COLUMNS_SQL})`
       : // allow_quoted_nulls = false: "" is the empty string, and only an empty unquoted field is null.
         `read_csv(${list}, header = true, delim = ',', quote = '"', escape = '"', ${codec}allow_quoted_nulls = false, columns = ${COLUMNS_SQL})`;
+  // The setting dies with the connection, which withConnection closes.
   return withConnection(db, async (c) => {
     await c.run('SET SESSION preserve_insertion_order = true');
-    try {
-      return await queryObjects(c, `SELECT * FROM ${source}`);
-    } finally {
-      await c.run('RESET SESSION preserve_insertion_order');
-    }
+    return queryObjects(c, `SELECT * FROM ${source}`);
   });
 }
 
